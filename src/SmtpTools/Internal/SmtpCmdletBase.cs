@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SmtpTools.Internal
+{
+    /// <summary>
+    /// Plumbing shared by the cmdlets: a cancel token tied to Ctrl+C, and a way to run async core work on a worker
+    /// while everything it reports is written from the pipeline thread, the only thread allowed to call Write*.
+    /// </summary>
+    public abstract class SmtpCmdletBase : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
+
+        /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+        protected CancellationToken CancelToken => _cancel.Token;
+
+        /// <inheritdoc />
+        protected override void StopProcessing() => _cancel.Cancel();
+
+        /// <summary>Disposes the cancel source.</summary>
+        public void Dispose()
+        {
+            _cancel.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>
+        /// Runs <paramref name="work"/> on a worker. It receives a posting function: actions posted there run on the
+        /// pipeline thread, in order, while the work goes on (verbose lines, progress, objects).
+        /// </summary>
+        protected T Run<T>(Func<Action<Action>, CancellationToken, Task<T>> work)
+        {
+            using var queue = new BlockingCollection<Action>();
+            void Post(Action write)
+            {
+                // A late event after completion has nowhere to go; dropping it beats throwing on a worker.
+                try { queue.Add(write); } catch (InvalidOperationException) { }
+            }
+
+            Task<T> task = Task.Run(async () =>
+            {
+                try { return await work(Post, CancelToken).ConfigureAwait(false); }
+                finally { queue.CompleteAdding(); }
+            });
+
+            try
+            {
+                foreach (Action write in queue.GetConsumingEnumerable()) write();
+            }
+            catch
+            {
+                // Write* threw (the pipeline is stopping): cancel and let the worker finish before leaving.
+                _cancel.Cancel();
+                try { task.GetAwaiter().GetResult(); } catch { }
+                throw;
+            }
+
+            try { return task.GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+                // PowerShell issue #17444: the stop must surface as PipelineStoppedException, not as an error.
+                throw new PipelineStoppedException();
+            }
+        }
+    }
+}
