@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SmtpTools.Core.Smtp
+{
+    /// <summary>
+    /// Per-stage timeouts. Defaults are shorter than RFC 5321 §4.5.3.2's minimums (5 min greeting/MAIL/RCPT, 2 min DATA
+    /// initiation, 3 min per data block, 10 min after the final dot) because this is an interactive tool; the wait
+    /// after the final dot keeps the RFC's 10 minutes, since giving up there risks a duplicate delivery.
+    /// </summary>
+    internal sealed class SmtpTimeouts
+    {
+        /// <summary>Opening the TCP connection, all addresses together. Default 30 s.</summary>
+        internal TimeSpan Connect { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>The 220 greeting. Default 60 s.</summary>
+        internal TimeSpan Greeting { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>A TLS handshake. Default 30 s.</summary>
+        internal TimeSpan TlsHandshake { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>Each command's reply (EHLO, AUTH, MAIL, RCPT, DATA, RSET, QUIT...). Default 60 s.</summary>
+        internal TimeSpan Command { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>Each write of message data (a data block). Default 180 s, as RFC 5321 §4.5.3.2.5.</summary>
+        internal TimeSpan DataBlock { get; set; } = TimeSpan.FromSeconds(180);
+
+        /// <summary>The reply after the final "." or BDAT LAST. Default 600 s, as RFC 5321 §4.5.3.2.6.</summary>
+        internal TimeSpan DataTermination { get; set; } = TimeSpan.FromSeconds(600);
+
+        /// <summary>Sets every timeout to the same value (a cmdlet's -Timeout), keeping the data-end wait at least as long.</summary>
+        internal static SmtpTimeouts All(TimeSpan timeout) => new SmtpTimeouts
+        {
+            Connect = timeout,
+            Greeting = timeout,
+            TlsHandshake = timeout,
+            Command = timeout,
+            DataBlock = timeout,
+            DataTermination = timeout,
+        };
+    }
+
+    /// <summary>Where and how to connect.</summary>
+    internal sealed class SmtpSessionOptions
+    {
+        internal SmtpSessionOptions(string host, int port)
+        {
+            Host = host;
+            Port = port;
+        }
+
+        /// <summary>Host name, IPv4 or IPv6 address (brackets allowed).</summary>
+        internal string Host { get; }
+
+        /// <summary>TCP port.</summary>
+        internal int Port { get; }
+
+        /// <summary>TLS mode; Auto by default.</summary>
+        internal SmtpTlsMode Tls { get; set; } = SmtpTlsMode.Auto;
+
+        /// <summary>The EHLO argument; null means the machine's FQDN, else an address literal.</summary>
+        internal string? ClientName { get; set; }
+
+        /// <summary>Accept any server certificate (the result still lists its problems).</summary>
+        internal bool SkipCertificateCheck { get; set; }
+
+        /// <summary>A caller's certificate decision; replaces the default one (errors = none) when set.</summary>
+        internal RemoteCertificateValidationCallback? CertificateValidation { get; set; }
+
+        /// <summary>The name the certificate must match; defaults to <see cref="Host"/>.</summary>
+        internal string? TlsServerName { get; set; }
+
+        /// <summary>Allow AUTH on a connection without TLS.</summary>
+        internal bool AllowUnencryptedAuthentication { get; set; }
+
+        /// <summary>Per-stage timeouts.</summary>
+        internal SmtpTimeouts Timeouts { get; set; } = new SmtpTimeouts();
+
+        /// <summary>Receives transcript entries live (the session keeps its own full transcript too).</summary>
+        internal ITranscriptSink? TranscriptSink { get; set; }
+
+        /// <summary>Receives stage and byte progress.</summary>
+        internal IProgress<SmtpProgress>? Progress { get; set; }
+
+        /// <summary>Size of each BDAT chunk.</summary>
+        internal int ChunkSize { get; set; } = 64 * 1024;
+
+        /// <summary>Use BDAT when the server offers CHUNKING.</summary>
+        internal bool UseChunking { get; set; } = true;
+
+        /// <summary>Use PIPELINING when the server offers it.</summary>
+        internal bool UsePipelining { get; set; } = true;
+
+        /// <summary>The effective TLS mode: Auto resolved by port.</summary>
+        internal SmtpTlsMode EffectiveTls => Tls == SmtpTlsMode.Auto
+            ? (Port == 465 ? SmtpTlsMode.Implicit : SmtpTlsMode.StartTlsWhenAvailable)
+            : Tls;
+    }
+
+    /// <summary>Who to authenticate as: a password or an OAuth access token.</summary>
+    internal sealed class SmtpCredential
+    {
+        internal SmtpCredential(string userName, string? password, string? accessToken = null)
+        {
+            UserName = userName;
+            Password = password;
+            AccessToken = accessToken;
+        }
+
+        /// <summary>The SASL authentication identity.</summary>
+        internal string UserName { get; }
+
+        /// <summary>The password, for PLAIN, LOGIN and CRAM-MD5.</summary>
+        internal string? Password { get; }
+
+        /// <summary>The OAuth 2 bearer token, for XOAUTH2 and OAUTHBEARER.</summary>
+        internal string? AccessToken { get; }
+
+        /// <summary>Never shows the secret.</summary>
+        public override string ToString() => UserName;
+    }
+
+    /// <summary>One RCPT TO with its DSN options.</summary>
+    internal sealed class SmtpRecipient
+    {
+        internal SmtpRecipient(string address, SmtpDsnNotify notify = SmtpDsnNotify.Default,
+            string? originalRecipient = null)
+        {
+            Address = address;
+            Notify = notify;
+            OriginalRecipient = originalRecipient;
+        }
+
+        internal string Address { get; }
+        internal SmtpDsnNotify Notify { get; }
+
+        /// <summary>The ORCPT address (RFC 3461 §4.2); sent as rfc822 type when the server supports DSN.</summary>
+        internal string? OriginalRecipient { get; }
+    }
+
+    /// <summary>MAIL FROM and RCPT TO for one transaction.</summary>
+    internal sealed class SmtpEnvelope
+    {
+        internal SmtpEnvelope(string from, IReadOnlyList<SmtpRecipient> recipients)
+        {
+            From = from;
+            Recipients = recipients;
+        }
+
+        /// <summary>The reverse-path; empty for the null sender &lt;&gt;.</summary>
+        internal string From { get; }
+
+        internal IReadOnlyList<SmtpRecipient> Recipients { get; }
+
+        /// <summary>RET= (RFC 3461), sent only when the server offers DSN.</summary>
+        internal SmtpDsnReturn Return { get; set; }
+
+        /// <summary>ENVID= (RFC 3461), sent only when the server offers DSN.</summary>
+        internal string? EnvelopeId { get; set; }
+
+        /// <summary>REQUIRETLS (RFC 8689): refused before sending unless the server offers it over TLS.</summary>
+        internal bool RequireTls { get; set; }
+    }
+}
