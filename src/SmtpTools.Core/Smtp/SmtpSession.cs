@@ -958,7 +958,7 @@ namespace SmtpTools.Core.Smtp
             {
                 throw Contextualize(new SmtpTimeoutException(stage, current, ex), stage);
             }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested && !(ex is OperationCanceledException))
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException("The SMTP session was cancelled.", ex, cancellationToken);
             }
