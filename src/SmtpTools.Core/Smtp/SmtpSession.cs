@@ -558,9 +558,11 @@ namespace SmtpTools.Core.Smtp
                     "the message has non-ASCII addresses or headers, and the server does not offer SMTPUTF8.",
                     SmtpStage.MailFrom), SmtpStage.MailFrom);
             }
-            if (content.Has8BitContent && !caps.EightBitMime && !caps.IsExtended)
+            if (content.Has8BitContent && !caps.EightBitMime)
             {
-                Info("The message has 8-bit content and the server did not say EHLO; sending it anyway.");
+                // RFC 6152 asks for 7-bit content without 8BITMIME; refusing would strand mail on old servers,
+                // so the content goes as is and the transcript says so.
+                Info("The message has 8-bit content but the server does not offer 8BITMIME; sending it as is.");
             }
             if (envelope.RequireTls && !(caps.RequireTls && IsEncrypted))
             {
