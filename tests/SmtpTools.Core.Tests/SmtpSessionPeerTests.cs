@@ -142,6 +142,8 @@ namespace SmtpTools.Core.Tests
         [InlineData("PLAIN")]
         [InlineData("LOGIN")]
         [InlineData("CRAM-MD5")]
+        [InlineData("SCRAM-SHA-1")]
+        [InlineData("SCRAM-SHA-256")]
         public async Task AuthenticateAsync_RightPassword_Succeeds(string mechanism)
         {
             using var session = await SmtpSession.ConnectAsync(Options(_peers.SubmissionPort, SmtpTlsMode.StartTls),
@@ -160,6 +162,8 @@ namespace SmtpTools.Core.Tests
         [InlineData("PLAIN")]
         [InlineData("LOGIN")]
         [InlineData("CRAM-MD5")]
+        [InlineData("SCRAM-SHA-1")]
+        [InlineData("SCRAM-SHA-256")]
         public async Task AuthenticateAsync_WrongPassword_ThrowsWith535(string mechanism)
         {
             const string wrong = "Wrong-Password-42";
@@ -190,7 +194,7 @@ namespace SmtpTools.Core.Tests
                 ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
             await session.QuitAsync(CancellationToken.None);
 
-            Assert.Equal("CRAM-MD5", session.AuthenticatedMechanism);
+            Assert.Equal("SCRAM-SHA-256", session.AuthenticatedMechanism);
             Assert.Empty(session.CapabilitiesBeforeTls!.AuthMechanisms);
             Assert.True(result.Delivered);
             await AssertDeliveredExactlyAsync(marker, payload, "ESMTPSA");

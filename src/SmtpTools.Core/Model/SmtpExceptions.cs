@@ -156,15 +156,38 @@ namespace SmtpTools
         public SmtpTlsInfo? Tls { get; }
     }
 
+    /// <summary>Why authentication failed or was not attempted; lets callers pick a stable error id.</summary>
+    internal enum SmtpAuthFailure
+    {
+        /// <summary>The server answered AUTH with a negative reply.</summary>
+        Rejected,
+        /// <summary>The server advertises no AUTH at all.</summary>
+        NotOffered,
+        /// <summary>The requested mechanism is not advertised.</summary>
+        MechanismNotOffered,
+        /// <summary>The requested mechanism is not implemented here.</summary>
+        MechanismNotSupported,
+        /// <summary>The mechanism needs a password and got a token, or the other way round.</summary>
+        CredentialMismatch,
+        /// <summary>Refused to send credentials without TLS.</summary>
+        TlsRequired,
+        /// <summary>SCRAM: the server's signature was wrong, so it does not know the password.</summary>
+        ServerNotVerified,
+    }
+
     /// <summary>Authentication was refused, or could not be attempted (no suitable mechanism, no TLS).</summary>
     public sealed class SmtpAuthenticationException : SmtpException
     {
-        internal SmtpAuthenticationException(string reason, SmtpReply? reply = null, string? mechanism = null)
+        internal SmtpAuthenticationException(string reason, SmtpReply? reply = null, string? mechanism = null,
+            SmtpAuthFailure failure = SmtpAuthFailure.Rejected)
             : base(reason, SmtpStage.Auth, reply)
         {
             Reply = reply;
             Mechanism = mechanism;
+            Failure = failure;
         }
+
+        internal SmtpAuthFailure Failure { get; }
 
         /// <summary>The server's final reply to AUTH, or null when AUTH was never sent.</summary>
         public SmtpReply? Reply { get; }

@@ -9,7 +9,8 @@ namespace SmtpTools.Core.Smtp
     internal abstract class SaslMechanism
     {
         /// <summary>Password mechanisms, strongest first.</summary>
-        internal static readonly string[] PasswordMechanisms = { "CRAM-MD5", "PLAIN", "LOGIN" };
+        internal static readonly string[] PasswordMechanisms =
+            { "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN" };
 
         /// <summary>Token mechanisms, preferred first: OAUTHBEARER is the standard (RFC 7628), XOAUTH2 its forerunner.</summary>
         internal static readonly string[] TokenMechanisms = { "OAUTHBEARER", "XOAUTH2" };
@@ -24,6 +25,9 @@ namespace SmtpTools.Core.Smtp
         internal string Name { get; }
 
         protected SmtpCredential Credential { get; }
+
+        /// <summary>Set when the server proved it does not know the password (SCRAM server signature mismatch).</summary>
+        internal bool ServerVerificationFailed { get; private protected set; }
 
         /// <summary>The decoded JSON of an OAuth error challenge, when the server sent one.</summary>
         internal string? ErrorDetails { get; private protected set; }
@@ -45,6 +49,8 @@ namespace SmtpTools.Core.Smtp
                 case "CRAM-MD5": return new CramMd5(credential);
                 case "XOAUTH2": return new XOAuth2(credential);
                 case "OAUTHBEARER": return new OAuthBearer(credential, host, port);
+                case "SCRAM-SHA-1": return new Scram("SCRAM-SHA-1", credential, HashAlgorithmName.SHA1);
+                case "SCRAM-SHA-256": return new Scram("SCRAM-SHA-256", credential, HashAlgorithmName.SHA256);
                 default: throw new ArgumentException($"The SASL mechanism {name} is not supported.", nameof(name));
             }
         }
@@ -149,6 +155,137 @@ namespace SmtpTools.Core.Smtp
             {
                 ErrorDetails = Encoding.UTF8.GetString(challenge);
                 return "AQ==";
+            }
+        }
+
+        /// <summary>SCRAM (RFC 5802, RFC 7677) without channel binding; the server proves it knows the password too.</summary>
+        internal sealed class Scram : SaslMechanism
+        {
+            private readonly HashAlgorithmName _hash;
+            private readonly string _clientNonce;
+            private string _clientFirstBare = string.Empty;
+            private byte[]? _expectedServerSignature;
+            private int _step;
+
+            internal Scram(string name, SmtpCredential credential, HashAlgorithmName hash, string? clientNonce = null)
+                : base(name, credential)
+            {
+                _hash = hash;
+                if (clientNonce == null)
+                {
+                    byte[] random = new byte[24];
+                    using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(random);
+                    clientNonce = Convert.ToBase64String(random);
+                }
+                _clientNonce = clientNonce;
+            }
+
+            // RFC 5802 §7: gs2-header "n,," (no channel binding, no authzid), then n=user,r=nonce.
+            internal override string? InitialResponse()
+            {
+                _clientFirstBare = "n=" + Credential.UserName.Replace("=", "=3D").Replace(",", "=2C") +
+                                   ",r=" + _clientNonce;
+                return Base64("n,," + _clientFirstBare);
+            }
+
+            internal override string Respond(byte[] challenge)
+            {
+                string text = Encoding.UTF8.GetString(challenge);
+                switch (_step++)
+                {
+                    case 0:
+                        return ClientFinal(text) ?? "*";
+                    case 1:
+                        // RFC 5802 §5.1: v= must equal our computed server signature, or the server is not genuine.
+                        string? v = Attribute(text, 'v');
+                        if (v == null || _expectedServerSignature == null ||
+                            !Convert.ToBase64String(_expectedServerSignature).Equals(v, StringComparison.Ordinal))
+                        {
+                            ServerVerificationFailed = true;
+                            return "*";
+                        }
+                        return string.Empty;
+                    default:
+                        return "*";
+                }
+            }
+
+            private string? ClientFinal(string serverFirst)
+            {
+                string? nonce = Attribute(serverFirst, 'r');
+                string? salt = Attribute(serverFirst, 's');
+                string? iterationText = Attribute(serverFirst, 'i');
+                if (nonce == null || salt == null || iterationText == null ||
+                    !nonce.StartsWith(_clientNonce, StringComparison.Ordinal) ||
+                    !int.TryParse(iterationText, out int iterations) || iterations < 1)
+                {
+                    return null;
+                }
+                byte[] saltBytes;
+                try
+                {
+                    saltBytes = Convert.FromBase64String(salt);
+                }
+                catch (FormatException)
+                {
+                    return null;
+                }
+
+                string withoutProof = "c=biws,r=" + nonce;
+                byte[] salted = Hi(Encoding.UTF8.GetBytes(Password), saltBytes, iterations);
+                byte[] clientKey = Hmac(salted, "Client Key");
+                byte[] storedKey = Hash(clientKey);
+                string authMessage = _clientFirstBare + "," + serverFirst + "," + withoutProof;
+                byte[] clientSignature = Hmac(storedKey, authMessage);
+                byte[] proof = new byte[clientKey.Length];
+                for (int i = 0; i < proof.Length; i++) proof[i] = (byte)(clientKey[i] ^ clientSignature[i]);
+                _expectedServerSignature = Hmac(Hmac(salted, "Server Key"), authMessage);
+                return Base64(withoutProof + ",p=" + Convert.ToBase64String(proof));
+            }
+
+            private static string? Attribute(string message, char name)
+            {
+                foreach (string part in message.Split(','))
+                {
+                    if (part.Length >= 2 && part[0] == name && part[1] == '=') return part.Substring(2);
+                }
+                return null;
+            }
+
+            private HMAC NewHmac(byte[] key) => _hash == HashAlgorithmName.SHA256
+                ? (HMAC)new HMACSHA256(key)
+                : new HMACSHA1(key);
+
+            private byte[] Hmac(byte[] key, string text) => Hmac(key, Encoding.UTF8.GetBytes(text));
+
+            private byte[] Hmac(byte[] key, byte[] data)
+            {
+                using HMAC hmac = NewHmac(key);
+                return hmac.ComputeHash(data);
+            }
+
+            private byte[] Hash(byte[] data)
+            {
+                using HashAlgorithm h = _hash == HashAlgorithmName.SHA256 ? (HashAlgorithm)SHA256.Create() : SHA1.Create();
+                return h.ComputeHash(data);
+            }
+
+            // RFC 5802 §2.2: Hi() is PBKDF2 with HMAC as the PRF and one block; written out because netstandard2.0's
+            // Rfc2898DeriveBytes only does SHA-1.
+            private byte[] Hi(byte[] password, byte[] salt, int iterations)
+            {
+                using HMAC hmac = NewHmac(password);
+                byte[] block = new byte[salt.Length + 4];
+                Buffer.BlockCopy(salt, 0, block, 0, salt.Length);
+                block[block.Length - 1] = 1;
+                byte[] u = hmac.ComputeHash(block);
+                byte[] result = (byte[])u.Clone();
+                for (int n = 1; n < iterations; n++)
+                {
+                    u = hmac.ComputeHash(u);
+                    for (int i = 0; i < result.Length; i++) result[i] ^= u[i];
+                }
+                return result;
             }
         }
     }

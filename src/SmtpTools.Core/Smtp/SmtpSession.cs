@@ -439,7 +439,8 @@ namespace SmtpTools.Core.Smtp
                     ? " before TLS; it offers STARTTLS, and many servers only offer AUTH after it"
                     : string.Empty;
                 throw Contextualize(new SmtpAuthenticationException(
-                    $"the server offers no AUTH mechanism{hint}."), SmtpStage.Auth);
+                    $"the server offers no AUTH mechanism{hint}.", null, requested?.ToUpperInvariant(),
+                    SmtpAuthFailure.NotOffered), SmtpStage.Auth);
             }
             bool token = credential.AccessToken != null;
             if (requested != null)
@@ -450,19 +451,21 @@ namespace SmtpTools.Core.Smtp
                     throw Contextualize(new SmtpAuthenticationException(
                         $"the SASL mechanism {name} is not supported; use one of " +
                         $"{string.Join(", ", SaslMechanism.PasswordMechanisms.Concat(SaslMechanism.TokenMechanisms))}.",
-                        null, name), SmtpStage.Auth);
+                        null, name, SmtpAuthFailure.MechanismNotSupported), SmtpStage.Auth);
                 }
                 if (!offered.Contains(name))
                 {
                     throw Contextualize(new SmtpAuthenticationException(
-                        $"the server does not offer AUTH {name}; it offers {string.Join(", ", offered)}.", null, name),
+                        $"the server does not offer AUTH {name}; it offers {string.Join(", ", offered)}.", null, name,
+                        SmtpAuthFailure.MechanismNotOffered),
                         SmtpStage.Auth);
                 }
                 if (SaslMechanism.UsesToken(name) != token)
                 {
                     throw Contextualize(new SmtpAuthenticationException(token
                         ? $"{name} needs a password, but an access token was given."
-                        : $"{name} needs an access token, but a password was given.", null, name), SmtpStage.Auth);
+                        : $"{name} needs an access token, but a password was given.", null, name, SmtpAuthFailure.CredentialMismatch),
+                        SmtpStage.Auth);
                 }
                 return name;
             }
@@ -472,7 +475,8 @@ namespace SmtpTools.Core.Smtp
             {
                 throw Contextualize(new SmtpAuthenticationException(
                     $"none of the mechanisms the server offers ({string.Join(", ", offered)}) can use " +
-                    (token ? "an access token." : "a password.")), SmtpStage.Auth);
+                    (token ? "an access token." : "a password."), null, null, SmtpAuthFailure.CredentialMismatch),
+                    SmtpStage.Auth);
             }
             return chosen;
         }
@@ -488,7 +492,7 @@ namespace SmtpTools.Core.Smtp
                 throw Contextualize(new SmtpAuthenticationException(
                     $"refusing to send credentials ({name}) over a connection without TLS. Use TLS " +
                     "(-Tls StartTls or Implicit), or allow it explicitly with -AllowUnencryptedAuthentication.",
-                    null, name), SmtpStage.Auth);
+                    null, name, SmtpAuthFailure.TlsRequired), SmtpStage.Auth);
             }
 
             SaslMechanism sasl = SaslMechanism.Create(name, credential, _options.Host, _options.Port);
@@ -521,6 +525,13 @@ namespace SmtpTools.Core.Smtp
                 return r;
             }, cancellationToken).ConfigureAwait(false);
 
+            if (sasl.ServerVerificationFailed)
+            {
+                throw Contextualize(new SmtpAuthenticationException(
+                    $"the server's {name} signature is wrong: it does not know the password, so it may not be the " +
+                    "server it claims to be. The exchange was cancelled.", reply, name, SmtpAuthFailure.ServerNotVerified),
+                    SmtpStage.Auth);
+            }
             if (reply.Code == 235) AuthenticatedMechanism = name;
             return new SmtpAuthAttempt(name, reply, sasl.ErrorDetails);
         }

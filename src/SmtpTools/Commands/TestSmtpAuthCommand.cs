@@ -1,0 +1,123 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using SmtpTools.Core.Smtp;
+using SmtpTools.Internal;
+
+namespace SmtpTools.Commands
+{
+    /// <summary>Test-SmtpAuth: proves whether a password or an OAuth token can authenticate, per mechanism, without sending mail.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "SmtpAuth", DefaultParameterSetName = PasswordSet)]
+    [OutputType(typeof(SmtpAuthResult))]
+    [OutputType(typeof(bool))]
+    public sealed class TestSmtpAuthCommand : SmtpCmdletBase
+    {
+        private const string PasswordSet = "Credential";
+        private const string TokenSet = "AccessToken";
+
+        /// <summary>The server's host name or IP address.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("ComputerName", "HostName")]
+        [ValidateNotNullOrEmpty]
+        public string SmtpServer { get; set; } = string.Empty;
+
+        /// <summary>The TCP port; 587 (submission) by default.</summary>
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; } = 587;
+
+        /// <summary>User name and password for PLAIN, LOGIN and CRAM-MD5.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
+        [Credential]
+        public PSCredential Credential { get; set; } = PSCredential.Empty;
+
+        /// <summary>An OAuth 2 access token for XOAUTH2 and OAUTHBEARER.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [ValidateNotNullOrEmpty]
+        public string AccessToken { get; set; } = string.Empty;
+
+        /// <summary>The account the access token belongs to.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [ValidateNotNullOrEmpty]
+        public string UserName { get; set; } = string.Empty;
+
+        /// <summary>One or more SASL mechanisms, or All; by default the strongest the server offers.</summary>
+        [Parameter]
+        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", "All", IgnoreCase = true)]
+        public string[]? Mechanism { get; set; }
+
+        /// <summary>How to use TLS; Auto is implicit TLS on port 465 and STARTTLS when offered elsewhere.</summary>
+        [Parameter]
+        public SmtpTlsMode Tls { get; set; } = SmtpTlsMode.Auto;
+
+        /// <summary>Accept any server certificate; its problems are still reported.</summary>
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary>The name to send with EHLO; the machine's FQDN by default.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ClientName { get; set; }
+
+        /// <summary>Seconds to wait for each step (connect, each reply, TLS handshake).</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int Timeout { get; set; } = 60;
+
+        /// <summary>Allow sending credentials over a connection without TLS.</summary>
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+        /// <summary>Return only $true (some mechanism authenticated) or $false.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var options = new SmtpSessionOptions(SmtpServer, Port)
+            {
+                Tls = Tls,
+                ClientName = ClientName,
+                SkipCertificateCheck = SkipCertificateCheck,
+                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+                Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
+            };
+            SmtpCredential credential = ParameterSetName == TokenSet
+                ? new SmtpCredential(UserName, null, AccessToken)
+                : new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
+
+            bool anySucceeded = Run(async (post, ct) =>
+            {
+                options.TranscriptSink = new PostingSink(post, this);
+                var outcomes = await SmtpAuthProbe.RunAsync(options, credential, Mechanism, outcome =>
+                {
+                    if (Quiet) return;
+                    if (outcome.Result != null) post(() => WriteObject(outcome.Result));
+                    else post(() => WriteError(SmtpErrors.FromException(outcome.Error!)));
+                }, ct).ConfigureAwait(false);
+                return outcomes.Any(o => o.Result?.Succeeded == true);
+            });
+            if (Quiet) WriteObject(anySucceeded);
+        }
+
+        /// <summary>Streams the redacted transcript to the verbose stream, on the pipeline thread.</summary>
+        private sealed class PostingSink : ITranscriptSink
+        {
+            private readonly Action<Action> _post;
+            private readonly TestSmtpAuthCommand _command;
+
+            internal PostingSink(Action<Action> post, TestSmtpAuthCommand command)
+            {
+                _post = post;
+                _command = command;
+            }
+
+            public void Write(SmtpTranscriptEntry entry)
+            {
+                string line = entry.ToString();
+                _post(() => _command.WriteVerbose(line));
+            }
+        }
+    }
+}
