@@ -84,8 +84,24 @@ namespace SmtpTools.Core.Smtp
         {
             var clock = Stopwatch.StartNew();
             using SmtpSession session = await SmtpSession.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-            SmtpAuthAttempt attempt = await session.TryAuthenticateAsync(credential, mechanism, cancellationToken)
-                .ConfigureAwait(false);
+            SmtpAuthAttempt attempt;
+            try
+            {
+                attempt = await session.TryAuthenticateAsync(credential, mechanism, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (SmtpAuthenticationException)
+            {
+                // AUTH could not be tried (no TLS, mechanism not offered): still leave politely.
+                try
+                {
+                    await session.QuitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (SmtpException)
+                {
+                }
+                throw;
+            }
             await session.QuitAsync(cancellationToken).ConfigureAwait(false);
             IReadOnlyList<string> offered = session.Capabilities?.AuthMechanisms ?? Array.Empty<string>();
             var result = new SmtpAuthResult(options.Host, options.Port, session.RemoteEndPoint?.Address.ToString(),

@@ -22,7 +22,7 @@ namespace SmtpTools.Commands
         public string SmtpServer { get; set; } = string.Empty;
 
         /// <summary>The TCP port; 587 (submission) by default.</summary>
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateRange(1, 65535)]
         public int Port { get; set; } = 587;
 

@@ -1,0 +1,188 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    $script:Server = '127.0.0.1'
+    $script:Submission = [int](Get-PeerSetting SUBMISSION_PORT)
+    $script:Smtps = [int](Get-PeerSetting SMTPS_PORT)
+    $script:User = Get-PeerSetting TEST_USER
+    $script:Password = Get-PeerSetting TEST_PASSWORD
+    $script:Credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
+    $script:PeerThumbprint = [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(
+        (Get-Content -Raw (Get-PeerSetting CERT_FILE))).Thumbprint
+
+    # The scripted fault server (tests/SmtpTools.TestServer), built by the xUnit run or here on demand.
+    $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
+        -Filter 'SmtpTools.TestServer.dll' -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $serverDll) {
+        & dotnet build (Join-Path $PSScriptRoot 'SmtpTools.TestServer') --nologo -v quiet | Out-Null
+        $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
+            -Filter 'SmtpTools.TestServer.dll' | Select-Object -First 1
+    }
+    Add-Type -Path $serverDll.FullName
+    function Start-Replay([string] $Name) {
+        [SmtpTools.TestServer.ScriptedSmtpServer]::StartFile(
+            (Join-Path $PSScriptRoot "SmtpTools.Core.Tests/Replays/$Name.txt"), $null)
+    }
+
+    # Every secret form that must never appear: the password, its base64, and the PLAIN and LOGIN payloads.
+    function Get-SecretForms([string] $Secret) {
+        $b64 = { param($s) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($s)) }
+        @($Secret, (& $b64 $Secret), (& $b64 "`0$User`0$Secret"))
+    }
+}
+
+Describe 'Test-SmtpAuth' {
+    Context 'against the real submission port (Postfix + Dovecot, STARTTLS)' {
+        It 'authenticates with the right password using <Mechanism>' -TestCases @(
+            @{ Mechanism = 'PLAIN' }, @{ Mechanism = 'LOGIN' }, @{ Mechanism = 'CRAM-MD5' }
+        ) {
+            $result = Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential -Mechanism $Mechanism `
+                -SkipCertificateCheck
+
+            $result | Should -BeOfType SmtpTools.SmtpAuthResult
+            $result.Mechanism | Should -BeExactly $Mechanism
+            $result.Succeeded | Should -BeTrue
+            $result.ReplyCode | Should -Be 235
+            $result.Address | Should -Be '127.0.0.1'
+            $result.MechanismsAfterTls | Should -Contain $Mechanism
+            $result.Transcript.Entries.Text | Should -Not -Match '^(MAIL|RCPT|DATA)'
+        }
+
+        It 'reports a wrong password as a result with 535 5.7.8, not an error' {
+            $result = Test-SmtpAuth -SmtpServer $Server -Port $Submission -SkipCertificateCheck -ErrorVariable err `
+                -Credential ([pscredential]::new($User, (ConvertTo-SecureString 'Wrong-Pass-1' -AsPlainText -Force)))
+
+            $err | Should -BeNullOrEmpty
+            $result.Succeeded | Should -BeFalse
+            $result.ReplyCode | Should -Be 535
+            $result.EnhancedStatus | Should -BeExactly '5.7.8'
+        }
+
+        It 'gives one result per advertised mechanism with -Mechanism All' {
+            $results = @(Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential -Mechanism All `
+                -SkipCertificateCheck)
+
+            $advertised = $results[0].MechanismsAfterTls
+            $results.Count | Should -Be $advertised.Count
+            ($results.Mechanism | Sort-Object) | Should -Be ($advertised | Sort-Object)
+            $results.Succeeded | Should -Not -Contain $false
+            $results[0].MechanismsBeforeTls | Should -BeNullOrEmpty
+        }
+
+        It 'records the TLS session and the peer certificate' {
+            $result = Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential -SkipCertificateCheck
+
+            $result.Tls.Protocol | Should -BeLike 'Tls*'
+            $result.Tls.Subject | Should -BeLike '*CN=localhost*'
+            $result.Tls.SubjectAlternativeNames | Should -Contain 'DNS:localhost'
+            $result.Tls.SubjectAlternativeNames | Should -Contain 'IP:127.0.0.1'
+            $result.Tls.Thumbprint | Should -BeExactly $PeerThumbprint
+            $result.Tls.NotAfter | Should -BeGreaterThan ([DateTime]::UtcNow)
+            $result.Tls.ValidationErrors -join ' ' | Should -BeLike '*not trusted*'
+        }
+
+        It 'refuses the self-signed certificate without -SkipCertificateCheck, in words' {
+            $result = Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential `
+                -ErrorVariable err -ErrorAction SilentlyContinue
+
+            $result | Should -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeExactly 'SmtpTlsFailed,SmtpTools.Commands.TestSmtpAuthCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+            $err[0].Exception.Message | Should -BeLike "*127.0.0.1:$Submission*not trusted*"
+        }
+
+        It 'never shows the password or its base64 forms in output, verbose, errors or $Error' {
+            $Error.Clear()
+            $wrong = 'Wrong-' + [Guid]::NewGuid().ToString('N')
+            $secrets = (Get-SecretForms $Password) + (Get-SecretForms $wrong)
+            $badCredential = [pscredential]::new($User, (ConvertTo-SecureString $wrong -AsPlainText -Force))
+
+            $all = & {
+                Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential -Mechanism All -SkipCertificateCheck -Verbose
+                Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $badCredential -Mechanism All -SkipCertificateCheck -Verbose
+                Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $badCredential -Verbose -ErrorAction Continue
+            } 4>&1 2>&1
+            $text = ($all | ForEach-Object {
+                    if ($_ -is [SmtpTools.SmtpAuthResult]) { $_ | Format-List * | Out-String; $_.Transcript.ToString() }
+                    else { $_ | Out-String }
+                }) -join "`n"
+            $text += ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception.Transcript }) -join "`n"
+
+            $text | Should -BeLike '*<redacted>*'
+            foreach ($secret in $secrets) { $text.Contains($secret) | Should -BeFalse -Because "'$secret' is a secret" }
+        }
+
+        It 'returns a single boolean with -Quiet' {
+            $good = Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential -SkipCertificateCheck -Quiet
+            $bad = Test-SmtpAuth -SmtpServer $Server -Port $Submission -SkipCertificateCheck -Quiet `
+                -Credential ([pscredential]::new($User, (ConvertTo-SecureString 'nope' -AsPlainText -Force)))
+
+            $good | Should -BeOfType [bool]
+            $good | Should -BeTrue
+            @($bad).Count | Should -Be 1
+            $bad | Should -BeFalse
+        }
+    }
+
+    Context 'failures before AUTH are non-terminating errors' {
+        It 'writes SmtpAuthNotOffered on the implicit-TLS port, which offers no AUTH' {
+            $result = Test-SmtpAuth -SmtpServer $Server -Port $Smtps -Tls Implicit -Credential $Credential `
+                -SkipCertificateCheck -ErrorVariable err -ErrorAction SilentlyContinue
+
+            $result | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeExactly 'SmtpAuthNotOffered,SmtpTools.Commands.TestSmtpAuthCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'NotEnabled'
+            $err[0].Exception.Transcript.ToString() | Should -BeLike '*EHLO*'
+        }
+
+        It 'binds servers from the pipeline by property name and goes on after one fails' {
+            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $closed = $listener.LocalEndpoint.Port; $listener.Stop()
+            $servers = [pscustomobject]@{ HostName = $Server; Port = $closed },
+                [pscustomobject]@{ ComputerName = $Server; Port = $Submission }
+
+            $results = @($servers | Test-SmtpAuth -Credential $Credential -SkipCertificateCheck `
+                -ErrorVariable err -ErrorAction SilentlyContinue)
+
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeExactly 'SmtpConnectFailed,SmtpTools.Commands.TestSmtpAuthCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $err[0].TargetObject | Should -Be "127.0.0.1:$closed"
+            $results.Count | Should -Be 1
+            $results[0].Port | Should -Be $Submission
+            $results[0].Succeeded | Should -BeTrue
+        }
+
+        It 'refuses to send a password without TLS and names -AllowUnencryptedAuthentication' {
+            $replay = Start-Replay 'auth-without-tls'
+            try {
+                Test-SmtpAuth -SmtpServer $replay.Host -Port $replay.Port -Credential $Credential -Tls None `
+                    -ErrorVariable err -ErrorAction SilentlyContinue
+                $replay.Completion.Wait(10000) | Should -BeTrue
+
+                $err[0].FullyQualifiedErrorId | Should -BeExactly 'SmtpAuthWithoutTls,SmtpTools.Commands.TestSmtpAuthCommand'
+                $err[0].Exception.Message | Should -BeLike '*-AllowUnencryptedAuthentication*'
+                $replay.Received | Should -Not -Contain 'AUTH*'
+            }
+            finally { $replay.Dispose() }
+        }
+    }
+
+    Context 'OAuth (scripted server)' {
+        It 'decodes the XOAUTH2 error JSON and answers the continuation' {
+            $replay = Start-Replay 'xoauth2-error'
+            try {
+                $result = Test-SmtpAuth -SmtpServer $replay.Host -Port $replay.Port -UserName 'someone@example.test' `
+                    -AccessToken 'ya29.pester-token' -Mechanism XOAUTH2 -Tls None -AllowUnencryptedAuthentication
+                $replay.Completion.Wait(10000) | Should -BeTrue
+
+                $result.Succeeded | Should -BeFalse
+                $result.ReplyCode | Should -Be 535
+                $result.ErrorDetails | Should -BeLike '*"status":"401"*'
+                $result.Transcript.ToString() | Should -Not -BeLike '*ya29.pester-token*'
+            }
+            finally { $replay.Dispose() }
+        }
+    }
+}
