@@ -387,6 +387,87 @@ namespace SmtpTools.Core.Tests
             Assert.Equal(221, quit!.Code);
         }
 
+        [Fact]
+        public async Task SendAsync_LargeGeneratedMessage_StreamsAndReportsProgress()
+        {
+            string marker = "X-Test-Id: " + Guid.NewGuid().ToString("N");
+            var content = new GeneratedContent(marker, lines: 60_000);
+            var progress = new RecordingProgress();
+            var options = Options(_peers.SmtpPort, SmtpTlsMode.StartTls);
+            options.Progress = progress;
+            options.UseChunking = false;
+            using var session = await SmtpSession.ConnectAsync(options, CancellationToken.None);
+
+            SmtpTransactionResult result = await session.SendAsync(Envelope(), content, CancellationToken.None);
+            await session.QuitAsync(CancellationToken.None);
+
+            Assert.True(result.Delivered);
+            Assert.Equal(content.Size!.Value + 3, result.BytesSent);
+            Assert.Equal(60_003, result.LinesSent);
+            var stages = progress.Reports.Select(p => p.Stage).Distinct().ToArray();
+            Assert.Equal(new[] { SmtpStage.Connect, SmtpStage.Greeting, SmtpStage.Ehlo, SmtpStage.StartTls,
+                SmtpStage.MailFrom, SmtpStage.RcptTo, SmtpStage.Data, SmtpStage.Quit }, stages);
+            var data = progress.Reports.Where(p => p.Stage == SmtpStage.Data && p.BytesSent > 0).ToArray();
+            Assert.True(data.Length > 10, "DATA progress should arrive in many steps while streaming.");
+            Assert.Equal(result.BytesSent, data[data.Length - 1].BytesSent);
+            Assert.All(data, p => Assert.Equal(content.Size, p.BytesTotal));
+            Assert.Contains(session.Transcript.Entries, e => e.Text == $"<message: 60003 lines, {result.BytesSent} bytes, ended by \".\">");
+            byte[] stored = await _peers.WaitForMessageAsync(marker);
+            int start = PeersFixture.IndexOf(stored, Encoding.UTF8.GetBytes(marker));
+            Assert.Equal(content.Size.Value - 60_003, stored.Length - start);
+        }
+
+        private sealed class RecordingProgress : IProgress<SmtpProgress>
+        {
+            private readonly System.Collections.Generic.List<SmtpProgress> _reports =
+                new System.Collections.Generic.List<SmtpProgress>();
+
+            public SmtpProgress[] Reports
+            {
+                get { lock (_reports) return _reports.ToArray(); }
+            }
+
+            public void Report(SmtpProgress value)
+            {
+                lock (_reports) _reports.Add(value);
+            }
+        }
+
+        /// <summary>A message produced line by line as it is written, never held whole; every line ends CRLF.</summary>
+        private sealed class GeneratedContent : ISmtpMessageContent
+        {
+            private readonly string _marker;
+            private readonly int _lines;
+
+            internal GeneratedContent(string marker, int lines)
+            {
+                _marker = marker;
+                _lines = lines;
+                long size = Encoding.ASCII.GetByteCount(Header);
+                for (int i = 0; i < lines; i++) size += Encoding.ASCII.GetByteCount(Line(i));
+                Size = size;
+            }
+
+            private string Header => _marker + "\r\nSubject: big\r\n\r\n";
+
+            private static string Line(int i) => $"{i:D6} " + new string((char)('a' + i % 26), 60) + "\r\n";
+
+            public bool Has8BitContent => false;
+            public bool NeedsSmtpUtf8 => false;
+            public long? Size { get; }
+
+            public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
+            {
+                byte[] header = Encoding.ASCII.GetBytes(Header);
+                await destination.WriteAsync(header, 0, header.Length, cancellationToken);
+                for (int i = 0; i < _lines; i++)
+                {
+                    byte[] line = Encoding.ASCII.GetBytes(Line(i));
+                    await destination.WriteAsync(line, 0, line.Length, cancellationToken);
+                }
+            }
+        }
+
         private static void AssertNoSecret(string text, string secret)
         {
             Assert.DoesNotContain(secret, text);
