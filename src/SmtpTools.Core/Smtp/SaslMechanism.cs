@@ -266,7 +266,9 @@ namespace SmtpTools.Core.Smtp
 
             private byte[] Hash(byte[] data)
             {
-                using HashAlgorithm h = _hash == HashAlgorithmName.SHA256 ? (HashAlgorithm)SHA256.Create() : SHA1.Create();
+                using HashAlgorithm h = _hash == HashAlgorithmName.SHA256
+                    ? (HashAlgorithm)SHA256.Create()
+                    : SHA1.Create();
                 return h.ComputeHash(data);
             }
 

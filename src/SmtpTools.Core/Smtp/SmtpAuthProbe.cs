@@ -47,7 +47,8 @@ namespace SmtpTools.Core.Smtp
             }
 
             var queue = new Queue<string?>();
-            bool all = mechanisms != null && mechanisms.Any(m => string.Equals(m, All, StringComparison.OrdinalIgnoreCase));
+            bool all = mechanisms != null &&
+                       mechanisms.Any(m => string.Equals(m, All, StringComparison.OrdinalIgnoreCase));
             if (mechanisms == null || mechanisms.Count == 0 || all) queue.Enqueue(null);
             else foreach (string m in mechanisms.Select(m => m.ToUpperInvariant()).Distinct()) queue.Enqueue(m);
 

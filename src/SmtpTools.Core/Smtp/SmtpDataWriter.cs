@@ -91,7 +91,7 @@ namespace SmtpTools.Core.Smtp
             }
         }
 
-        /// <summary>Ends the last line if needed and, when dot-stuffing, writes the "." terminator; then flushes.</summary>
+        /// <summary>Ends the last line if needed, writes the "." terminator when dot-stuffing, and flushes.</summary>
         internal async Task CompleteAsync(CancellationToken cancellationToken)
         {
             if (_completed) return;
@@ -206,7 +206,10 @@ namespace SmtpTools.Core.Smtp
         {
             if (_completed) throw new InvalidOperationException("The message data has already been completed.");
             if (buffer == null) throw new ArgumentNullException(nameof(buffer));
-            if (offset < 0 || count < 0 || offset + count > buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));
+            if (offset < 0 || count < 0 || offset + count > buffer.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(count));
+            }
         }
     }
 }

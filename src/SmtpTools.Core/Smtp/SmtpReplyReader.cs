@@ -13,7 +13,7 @@ namespace SmtpTools.Core.Smtp
     /// </summary>
     internal sealed class SmtpReplyReader
     {
-        /// <summary>The longest reply line accepted, without its line ending (RFC 5321 asks for 512; servers exceed it).</summary>
+        /// <summary>The longest reply line accepted, without line ending (RFC 5321 says 512; servers exceed it).</summary>
         internal const int MaxLineLength = 8 * 1024;
 
         /// <summary>The longest whole reply accepted, all lines together.</summary>
@@ -53,7 +53,7 @@ namespace SmtpTools.Core.Smtp
         }
 
         /// <summary>Reads one complete reply, single or multi-line.</summary>
-        /// <exception cref="SmtpProtocolException">The reply is malformed, too long, or the stream ended first.</exception>
+        /// <exception cref="SmtpProtocolException">The reply is malformed or too long, or the stream ended.</exception>
         internal async Task<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
         {
             var lines = new List<string>();
@@ -161,7 +161,8 @@ namespace SmtpTools.Core.Smtp
 
                 // CRLF ends a line; a bare LF is tolerated because refusing it helps nobody.
                 byte[] bytes = line.ToArray();
-                int length = bytes.Length > 0 && bytes[bytes.Length - 1] == (byte)'\r' ? bytes.Length - 1 : bytes.Length;
+                int length = bytes.Length;
+                if (length > 0 && bytes[length - 1] == (byte)'\r') length--;
                 if (length > MaxLineLength)
                 {
                     throw new SmtpProtocolException(

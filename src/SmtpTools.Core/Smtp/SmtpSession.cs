@@ -401,7 +401,8 @@ namespace SmtpTools.Core.Smtp
                 string domain = IPGlobalProperties.GetIPGlobalProperties().DomainName ?? string.Empty;
                 string fqdn = host.IndexOf('.') >= 0 || domain.Length == 0 ? host : host + "." + domain.TrimStart('.');
                 // RFC 5321 §4.1.1.1: the FQDN if there is one; a bare name is not a domain, so use an address literal.
-                if (fqdn.IndexOf('.') > 0 && fqdn.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '-' || c == '.')))
+                bool ldh = fqdn.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '-' || c == '.'));
+                if (fqdn.IndexOf('.') > 0 && ldh)
                 {
                     return fqdn;
                 }
@@ -429,7 +430,7 @@ namespace SmtpTools.Core.Smtp
                 $"({attempt.Reply.Code} {attempt.Reply.Text}).", attempt.Reply, attempt.Mechanism), SmtpStage.Auth);
         }
 
-        /// <summary>Picks the mechanism for <paramref name="credential"/> among the advertised ones, or throws why none fits.</summary>
+        /// <summary>Picks the mechanism for <paramref name="credential"/> among those advertised, or says why none fits.</summary>
         internal string ChooseMechanism(SmtpCredential credential, string? requested)
         {
             IReadOnlyList<string> offered = Capabilities?.AuthMechanisms ?? Array.Empty<string>();
@@ -464,7 +465,8 @@ namespace SmtpTools.Core.Smtp
                 {
                     throw Contextualize(new SmtpAuthenticationException(token
                         ? $"{name} needs a password, but an access token was given."
-                        : $"{name} needs an access token, but a password was given.", null, name, SmtpAuthFailure.CredentialMismatch),
+                        : $"{name} needs an access token, but a password was given.", null, name,
+                        SmtpAuthFailure.CredentialMismatch),
                         SmtpStage.Auth);
                 }
                 return name;
@@ -481,7 +483,7 @@ namespace SmtpTools.Core.Smtp
             return chosen;
         }
 
-        /// <summary>Runs one AUTH exchange and returns its final reply, success or not; throws only when AUTH cannot be tried.</summary>
+        /// <summary>Runs one AUTH exchange and returns its final reply; throws only when AUTH cannot be tried.</summary>
         internal async Task<SmtpAuthAttempt> TryAuthenticateAsync(SmtpCredential credential, string? mechanism,
             CancellationToken cancellationToken)
         {
@@ -529,7 +531,8 @@ namespace SmtpTools.Core.Smtp
             {
                 throw Contextualize(new SmtpAuthenticationException(
                     $"the server's {name} signature is wrong: it does not know the password, so it may not be the " +
-                    "server it claims to be. The exchange was cancelled.", reply, name, SmtpAuthFailure.ServerNotVerified),
+                    "server it claims to be. The exchange was cancelled.", reply, name,
+                    SmtpAuthFailure.ServerNotVerified),
                     SmtpStage.Auth);
             }
             if (reply.Code == 235) AuthenticatedMechanism = name;
@@ -779,7 +782,8 @@ namespace SmtpTools.Core.Smtp
                     async Task SendChunk(byte[] chunk, int count, bool isLast, CancellationToken token)
                     {
                         // RFC 3030 §2: "BDAT n [LAST]" and exactly n bytes, no dot-stuffing, one reply per chunk.
-                        string command = "BDAT " + count.ToString(CultureInfo.InvariantCulture) + (isLast ? " LAST" : "");
+                        string command = "BDAT " + count.ToString(CultureInfo.InvariantCulture) +
+                                         (isLast ? " LAST" : string.Empty);
                         byte[] head = Utf8.GetBytes(command + "\r\n");
                         Write(SmtpTranscriptDirection.Client, command);
                         await _stream!.WriteAsync(head, 0, head.Length, token).ConfigureAwait(false);
@@ -942,7 +946,7 @@ namespace SmtpTools.Core.Smtp
         /// <summary>
         /// Runs one stage under its own timeout, linked to the caller's token. On either, the connection is closed
         /// so that no read can hang (socket reads ignore tokens on .NET Framework). Only the timeout's own firing is
-        /// reported as <see cref="SmtpTimeoutException"/>; the caller's cancellation stays an OperationCanceledException.
+        /// reported as <see cref="SmtpTimeoutException"/>; the caller's cancellation stays OperationCanceledException.
         /// The work gets a function to restart the timer with a new duration (data blocks, data termination).
         /// </summary>
         private async Task<T> RunAsync<T>(SmtpStage stage, TimeSpan timeout,

@@ -6,7 +6,7 @@ using SmtpTools.Internal;
 
 namespace SmtpTools.Commands
 {
-    /// <summary>Test-SmtpAuth: proves whether a password or an OAuth token can authenticate, per mechanism, without sending mail.</summary>
+    /// <summary>Test-SmtpAuth: whether a password or OAuth token can authenticate, per mechanism, sending no mail.</summary>
     [Cmdlet(VerbsDiagnostic.Test, "SmtpAuth", DefaultParameterSetName = PasswordSet)]
     [OutputType(typeof(SmtpAuthResult))]
     [OutputType(typeof(bool))]

@@ -45,7 +45,7 @@ namespace SmtpTools.Internal
             SmtpAuthFailure.MechanismNotSupported => ("SmtpAuthMechanismNotSupported", ErrorCategory.NotImplemented,
                 ex.Mechanism, null),
             SmtpAuthFailure.CredentialMismatch => ("SmtpAuthCredentialMismatch", ErrorCategory.InvalidArgument,
-                ex.Mechanism, "Use -Credential for PLAIN, LOGIN and CRAM-MD5; -AccessToken for XOAUTH2 and OAUTHBEARER."),
+                ex.Mechanism, "Use -Credential for password mechanisms and -AccessToken for XOAUTH2 and OAUTHBEARER."),
             SmtpAuthFailure.ServerNotVerified => ("SmtpAuthServerNotVerified", ErrorCategory.SecurityError,
                 ex.Host, "Check that you are talking to the right server."),
             _ when ex.Reply?.Code == 530 => ("SmtpAuthRequired", ErrorCategory.PermissionDenied, ex.Reply, null),
