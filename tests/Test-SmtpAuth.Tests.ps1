@@ -21,7 +21,7 @@ BeforeAll {
     Add-Type -Path $serverDll.FullName
     function Start-Replay([string] $Name) {
         [SmtpTools.TestServer.ScriptedSmtpServer]::StartFile(
-            (Join-Path $PSScriptRoot "SmtpTools.Core.Tests/Replays/$Name.txt"), $null)
+            (Join-Path $PSScriptRoot "SmtpTools.Core.Tests/Replays/$Name.txt"), $null, $null)
     }
 
     # Every secret form that must never appear: the password, its base64, and the PLAIN and LOGIN payloads.

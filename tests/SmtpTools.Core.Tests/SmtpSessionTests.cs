@@ -313,6 +313,91 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
+        public async Task SendAsync_BdatChunkRefused_StopsChunkingAndResets()
+        {
+            using var server = Replay("bdat-chunk-refused");
+            var options = Options(server);
+            options.ChunkSize = 10;
+            using var session = await SmtpSession.ConnectAsync(options, CancellationToken.None);
+
+            SmtpTransactionResult result = await session.SendAsync(Envelope(),
+                ByteArrayMessageContent.FromBytes(Encoding.ASCII.GetBytes("Subject: chunks\r\n\r\nmore than ten bytes\r\n")),
+                CancellationToken.None);
+            await session.QuitAsync(CancellationToken.None);
+            await FinishedAsync(server);
+
+            Assert.True(result.UsedChunking);
+            Assert.False(result.Delivered);
+            Assert.Equal(552, result.DataReply!.Code);
+            Assert.Equal("BDAT 10", server.Received.Single(l => l.StartsWith("BDAT")));
+            Assert.Equal("RSET", server.Received[server.Received.Count - 2]);
+        }
+
+        [Fact]
+        public async Task SendAsync_DataRefusedTransiently_ResetsAndNextMessageGoesThrough()
+        {
+            using var server = Replay("data-refused-then-retry");
+            using var session = await SmtpSession.ConnectAsync(Options(server), CancellationToken.None);
+            var content = ByteArrayMessageContent.FromBytes(Encoding.ASCII.GetBytes("Subject: again\r\n\r\nx\r\n"));
+
+            SmtpTransactionResult first = await session.SendAsync(Envelope(), content, CancellationToken.None);
+            SmtpTransactionResult second = await session.SendAsync(Envelope(), content, CancellationToken.None);
+            await session.QuitAsync(CancellationToken.None);
+            await FinishedAsync(server);
+
+            Assert.False(first.Delivered);
+            Assert.True(first.DataReply!.IsTransient);
+            Assert.Equal(new[] { "b@example.test" }, first.AcceptedRecipients);
+            Assert.True(second.Delivered);
+        }
+
+        [Fact]
+        public async Task ConnectAsync_Ipv6Literal_ConnectsAndRecordsAddress()
+        {
+            using var server = ScriptedSmtpServer.StartFile(
+                Path.Combine(AppContext.BaseDirectory, "Replays", "connect-and-quit.txt"), null,
+                System.Net.IPAddress.IPv6Loopback);
+
+            using var session = await SmtpSession.ConnectAsync(new SmtpSessionOptions("[::1]", server.Port)
+            {
+                Tls = SmtpTlsMode.None,
+            }, CancellationToken.None);
+            await session.QuitAsync(CancellationToken.None);
+            await FinishedAsync(server);
+
+            Assert.Equal(System.Net.IPAddress.IPv6Loopback, session.RemoteEndPoint!.Address);
+            // RFC 5321 §4.1.1.1: the default EHLO argument is a domain or an address literal.
+            Assert.Matches(@"^EHLO ([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\[IPv6:::1\])$", server.Received[0]);
+        }
+
+        [Fact]
+        public async Task ConnectAsync_HostName_ResolvesAndRecordsAddress()
+        {
+            using var server = Replay("connect-and-quit");
+
+            using var session = await SmtpSession.ConnectAsync(new SmtpSessionOptions("localhost", server.Port)
+            {
+                Tls = SmtpTlsMode.None,
+            }, CancellationToken.None);
+            await session.QuitAsync(CancellationToken.None);
+            await FinishedAsync(server);
+
+            Assert.Equal("127.0.0.1", session.RemoteEndPoint!.Address.ToString());
+            Assert.Contains(session.Transcript.Entries, e => e.Direction == SmtpTranscriptDirection.Info &&
+                                                             e.Text.Contains($"127.0.0.1:{server.Port} (localhost)"));
+        }
+
+        [Theory]
+        [InlineData(465, SmtpTlsMode.Auto, SmtpTlsMode.Implicit)]
+        [InlineData(587, SmtpTlsMode.Auto, SmtpTlsMode.StartTlsWhenAvailable)]
+        [InlineData(25, SmtpTlsMode.Auto, SmtpTlsMode.StartTlsWhenAvailable)]
+        [InlineData(465, SmtpTlsMode.StartTls, SmtpTlsMode.StartTls)]
+        public void EffectiveTls_Auto_IsImplicitOnlyOnPort465(int port, SmtpTlsMode mode, SmtpTlsMode expected)
+        {
+            Assert.Equal(expected, new SmtpSessionOptions("h", port) { Tls = mode }.EffectiveTls);
+        }
+
+        [Fact]
         public async Task ConnectAsync_NothingListening_ThrowsConnectException()
         {
             var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

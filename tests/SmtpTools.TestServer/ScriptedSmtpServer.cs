@@ -43,25 +43,27 @@ namespace SmtpTools.TestServer
         private int _end;
         private Stream? _stream;
 
-        private ScriptedSmtpServer(string script, X509Certificate2? certificate)
+        private ScriptedSmtpServer(string script, X509Certificate2? certificate, IPAddress? address)
         {
             _script = script.Replace("\r\n", "\n").Split('\n');
             _certificate = certificate;
-            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener = new TcpListener(address ?? IPAddress.Loopback, 0);
             _listener.Start();
             Completion = Task.Run(RunAsync);
         }
 
         /// <summary>Starts a server playing <paramref name="script"/>.</summary>
-        public static ScriptedSmtpServer Start(string script, X509Certificate2? certificate = null) =>
-            new ScriptedSmtpServer(script, certificate);
+        public static ScriptedSmtpServer Start(string script, X509Certificate2? certificate = null,
+            IPAddress? address = null) =>
+            new ScriptedSmtpServer(script, certificate, address);
 
         /// <summary>Starts a server playing the script in a file.</summary>
-        public static ScriptedSmtpServer StartFile(string path, X509Certificate2? certificate = null) =>
-            new ScriptedSmtpServer(File.ReadAllText(path), certificate);
+        public static ScriptedSmtpServer StartFile(string path, X509Certificate2? certificate = null,
+            IPAddress? address = null) =>
+            new ScriptedSmtpServer(File.ReadAllText(path), certificate, address);
 
-        /// <summary>The loopback address.</summary>
-        public string Host => "127.0.0.1";
+        /// <summary>The address listened on, as text (127.0.0.1 unless another loopback address was asked for).</summary>
+        public string Host => ((IPEndPoint)_listener.LocalEndpoint).Address.ToString();
 
         /// <summary>The port the server listens on.</summary>
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
