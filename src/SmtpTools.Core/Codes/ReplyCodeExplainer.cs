@@ -212,25 +212,35 @@ namespace SmtpTools.Core.Codes
         {
             if (rows.Count == 1 || (reply == null && enhanced == null)) return rows[0];
             HashSet<string> replyWords = reply == null ? new HashSet<string>() : Words(reply);
+            int primaryScore = Score(rows[0], enhanced, replyWords, out _);
             BasicCodeRow best = rows[0];
-            int bestScore = -1;
+            int bestScore = primaryScore;
             double bestRatio = -1;
-            foreach (BasicCodeRow row in rows)
+            // Another meaning must beat the primary one outright; between the others, the closer fit wins a tie.
+            for (int i = 1; i < rows.Count; i++)
             {
-                HashSet<string> words = Words(row.Meaning);
-                words.Remove("enhanced");
-                int shared = words.Count(replyWords.Contains);
-                int score = shared;
-                if (enhanced != null && NamesEnhanced(row.Meaning, enhanced)) score += 3;
-                double ratio = words.Count == 0 ? 0 : (double)shared / words.Count;
+                int score = Score(rows[i], enhanced, replyWords, out double ratio);
+                if (score <= primaryScore) continue;
                 if (score > bestScore || (score == bestScore && ratio > bestRatio))
                 {
-                    best = row;
+                    best = rows[i];
                     bestScore = score;
                     bestRatio = ratio;
                 }
             }
             return best;
+        }
+
+        private static int Score(BasicCodeRow row, string? enhanced, HashSet<string> replyWords, out double ratio)
+        {
+            HashSet<string> words = Words(row.Meaning);
+            words.Remove("enhanced");
+            int shared = words.Count(replyWords.Contains);
+            ratio = words.Count == 0 ? 0 : (double)shared / words.Count;
+            if (enhanced == null) return shared;
+            if (NamesEnhanced(row.Meaning, enhanced)) return shared + 3;
+            // A meaning tied to another enhanced code ("enhanced X.6.7") is not what a 5.1.1 reply means.
+            return row.Meaning.IndexOf("(enhanced ", StringComparison.OrdinalIgnoreCase) >= 0 ? shared - 3 : shared;
         }
 
         private static bool NamesEnhanced(string meaning, string enhanced)
