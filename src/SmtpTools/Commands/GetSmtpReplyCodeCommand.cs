@@ -38,13 +38,13 @@ namespace SmtpTools.Commands
         [Alias("EnhancedStatus")]
         public string? EnhancedCode { get; set; }
 
-        /// <summary>Raw reply lines (one string or several, multi-line allowed) or an SmtpReply object.</summary>
+        /// <summary>Raw reply lines (multi-line allowed), an SmtpReply, transcript entries or a whole transcript.</summary>
         // Typed object, not string[]: a transcript entry's Reply property is an SmtpReply, and only a parameter that
         // takes it without conversion binds by property name before the pipeline falls back to converting the
         // whole entry to a string. Code and EnhancedCode share this set so an SmtpReply binds all three at once;
         // strings by value go to InputObject, whose set drops out as soon as any property has bound.
         [Parameter(Mandatory = true, ParameterSetName = ReplySet, ValueFromPipelineByPropertyName = true)]
-        [Alias("RawLines")]
+        [Alias("RawLines", "Entries")]
         [AllowNull]
         public object? Reply { get; set; }
 
@@ -121,28 +121,40 @@ namespace SmtpTools.Commands
 
         private void WriteReplyObject(object? value)
         {
-            if (value is PSObject wrapped) value = wrapped.BaseObject;
-            // Client lines and notes of a transcript have no reply: nothing to explain, and not an error.
-            if (value == null) return;
-            if (value is SmtpReply reply)
-            {
-                WriteObject(ReplyCodeExplainer.ExplainReply(reply, _language));
-                return;
-            }
             var lines = new List<string>();
-            if (value is string single) lines.Add(single);
-            else if (value is IEnumerable many)
+            Collect(value, lines);
+            if (lines.Count > 0) WriteParsed(lines, value!);
+        }
+
+        // Replies are explained as they are met; loose text lines are gathered and parsed together afterwards,
+        // because the lines of one multi-line reply may arrive as separate array elements.
+        private void Collect(object? value, List<string> lines)
+        {
+            if (value is PSObject wrapped) value = wrapped.BaseObject;
+            switch (value)
             {
-                foreach (object? item in many)
-                {
-                    object? element = item is PSObject p ? p.BaseObject : item;
-                    if (element is SmtpReply r) WriteObject(ReplyCodeExplainer.ExplainReply(r, _language));
-                    else if (element != null) lines.Add(element.ToString() ?? string.Empty);
-                }
-                if (lines.Count == 0) return;
+                case null:
+                    // Client lines and notes of a transcript have no reply: nothing to explain, and not an error.
+                    return;
+                case SmtpReply reply:
+                    WriteObject(ReplyCodeExplainer.ExplainReply(reply, _language));
+                    return;
+                case SmtpTranscriptEntry entry:
+                    Collect(entry.Reply, lines);
+                    return;
+                case SmtpTranscript transcript:
+                    Collect(transcript.Entries, lines);
+                    return;
+                case string text:
+                    lines.Add(text);
+                    return;
+                case IEnumerable many:
+                    foreach (object? item in many) Collect(item, lines);
+                    return;
+                default:
+                    lines.Add(value.ToString() ?? string.Empty);
+                    return;
             }
-            else lines.Add(value.ToString() ?? string.Empty);
-            WriteParsed(lines, value);
         }
 
         private void WriteText(string? text)
