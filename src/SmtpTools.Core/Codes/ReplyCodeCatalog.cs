@@ -101,7 +101,8 @@ namespace SmtpTools.Core.Codes
             EnhancedRows = enhanced;
             VendorRows = vendors;
             SeedChinese = seedChinese;
-            BasicByCode = basic.GroupBy(r => r.Code).ToDictionary(g => g.Key, g => (IReadOnlyList<BasicCodeRow>)g.ToList());
+            BasicByCode = basic.GroupBy(r => r.Code)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<BasicCodeRow>)g.ToList());
             EnhancedByCode = enhanced.GroupBy(r => r.Code, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         }
@@ -194,7 +195,8 @@ namespace SmtpTools.Core.Codes
         /// <summary>Reads an embedded TSV file, skipping its header line and blank lines.</summary>
         internal static IEnumerable<string[]> ReadTable(string fileName)
         {
-            using Stream? stream = typeof(ReplyCodeCatalog).Assembly.GetManifestResourceStream(ResourcePrefix + fileName);
+            using Stream? stream =
+                typeof(ReplyCodeCatalog).Assembly.GetManifestResourceStream(ResourcePrefix + fileName);
             if (stream == null) throw new InvalidOperationException("Missing embedded resource " + fileName + ".");
             using var reader = new StreamReader(stream, new UTF8Encoding(false));
             var rows = new List<string[]>();

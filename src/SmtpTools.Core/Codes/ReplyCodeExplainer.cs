@@ -87,7 +87,8 @@ namespace SmtpTools.Core.Codes
         internal static IEnumerable<SmtpReplyCode> Catalogue(ReplyLanguage language)
         {
             ReplyCodeCatalog catalog = ReplyCodeCatalog.Instance;
-            foreach (int code in catalog.BasicByCode.Keys.OrderBy(c => c)) yield return Explain(code, null, null, language);
+            foreach (int code in catalog.BasicByCode.Keys.OrderBy(c => c))
+                yield return Explain(code, null, null, language);
             foreach (EnhancedCodeRow row in catalog.EnhancedRows.Where(r => r.Kind == "detail"))
                 yield return Explain(null, row.Code, null, language);
         }
@@ -129,7 +130,10 @@ namespace SmtpTools.Core.Codes
                     source = chosen.Source;
                     if (!zh && chosen.Notes.Length > 0) description.Add(chosen.Notes);
                     foreach (BasicCodeRow other in rows.Where(r => !ReferenceEquals(r, chosen)))
-                        otherMeanings.Add(other.DefinedBy + (zh ? ":" : ": ") + Text(other.Meaning, other.Chinese, language));
+                    {
+                        otherMeanings.Add(other.DefinedBy + (zh ? ":" : ": ") +
+                            Text(other.Meaning, other.Chinese, language));
+                    }
                 }
                 else
                 {

@@ -71,7 +71,7 @@ namespace SmtpTools.Core.Codes
         /// Parses one or more lines into complete replies. A reply ends at its last line (code and space); lines after
         /// it start the next reply. A reply whose last line is missing is still returned.
         /// </summary>
-        /// <exception cref="FormatException">A line is not a reply line, or the lines of one reply differ in code.</exception>
+        /// <exception cref="FormatException">A line is no reply line, or one reply's lines differ in code.</exception>
         internal static IReadOnlyList<SmtpReply> Parse(IEnumerable<string> input)
         {
             var replies = new List<SmtpReply>();
@@ -103,7 +103,7 @@ namespace SmtpTools.Core.Codes
             return replies;
         }
 
-        /// <summary>Finds the enhanced status code that starts the text, when its class matches the reply code.</summary>
+        /// <summary>Finds the enhanced status code starting the text, when its class matches the reply code.</summary>
         internal static string? FindEnhanced(int code, string text)
         {
             int end = 0;

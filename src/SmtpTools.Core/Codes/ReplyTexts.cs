@@ -146,7 +146,8 @@ namespace SmtpTools.Core.Codes
         internal static string UnknownCodeSentence(int code, ReplyLanguage language) =>
             language == ReplyLanguage.Chinese
                 ? "目录中没有代码 " + code + ",以上按其数字解释。"
-                : "Code " + code + " is in no registry or extension the catalogue knows; it is explained by its digits.";
+                : "Code " + code + " is in no registry or extension the catalogue knows; it is explained by its " +
+                  "digits.";
 
         internal static string UnknownDetailSentence(string enhanced, ReplyLanguage language) =>
             language == ReplyLanguage.Chinese

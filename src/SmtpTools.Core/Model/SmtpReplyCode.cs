@@ -42,7 +42,7 @@ namespace SmtpTools
         /// <summary>The enhanced status code (or range, such as 5.7.606-649) the provider uses, or null.</summary>
         public string? EnhancedCode { get; }
 
-        /// <summary>The distinctive reply text this entry was matched on; empty when the codes alone identify it.</summary>
+        /// <summary>The distinctive reply text this entry matches; empty when the codes alone identify it.</summary>
         public string MatchText { get; }
 
         /// <summary>What the reply means for this provider.</summary>
@@ -100,7 +100,7 @@ namespace SmtpTools
         /// <summary>The category named by the second digit of the reply code.</summary>
         public SmtpReplyCategory? Category { get; }
 
-        /// <summary>The RFC 3463 enhanced status code, for example "5.1.1", or a registry entry such as "X.1.1".</summary>
+        /// <summary>The RFC 3463 enhanced status code, such as "5.1.1", or a registry entry such as "X.1.1".</summary>
         public string? EnhancedCode { get; }
 
         /// <summary>The meaning of the enhanced code's class, for example "Permanent Failure".</summary>
@@ -135,7 +135,7 @@ namespace SmtpTools
         /// <summary>The meaning of the three-digit reply code alone.</summary>
         public string? CodeMeaning { get; }
 
-        /// <summary>What the same reply code means in other extensions, each prefixed with the defining document.</summary>
+        /// <summary>What the same reply code means in other extensions, each prefixed with its document.</summary>
         public IReadOnlyList<string> OtherMeanings { get; }
 
         /// <summary>A longer explanation: class, category, enhanced class and subject, and notes.</summary>

@@ -24,8 +24,8 @@ namespace SmtpTools.Commands
         private ReplyLanguage _language;
 
         /// <summary>A three-digit reply code, such as 550.</summary>
-        // No ValidateRange: its binding error would not say what a valid code looks like, and it would stop the
-        // pipeline for every later input; the check in ProcessRecord writes one InvalidReplyCode error instead.
+        // No ValidateRange: its ParameterArgumentValidationError would not say what a valid code looks like, and on
+        // the command line it ends the command; ProcessRecord writes a non-terminating InvalidReplyCode instead.
         [Parameter(Mandatory = true, ParameterSetName = CodeSet, ValueFromPipeline = true,
             ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = ReplySet, ValueFromPipelineByPropertyName = true)]
@@ -38,7 +38,7 @@ namespace SmtpTools.Commands
         [Alias("EnhancedStatus")]
         public string? EnhancedCode { get; set; }
 
-        /// <summary>Raw reply lines (multi-line allowed), an SmtpReply, transcript entries or a whole transcript.</summary>
+        /// <summary>Raw reply lines (multi-line allowed), an SmtpReply, transcript entries or a transcript.</summary>
         // Typed object, not string[]: a transcript entry's Reply property is an SmtpReply, and only a parameter that
         // takes it without conversion binds by property name before the pipeline falls back to converting the
         // whole entry to a string. Code and EnhancedCode share this set so an SmtpReply binds all three at once;
@@ -48,12 +48,12 @@ namespace SmtpTools.Commands
         [AllowNull]
         public object? Reply { get; set; }
 
-        /// <summary>A reply code, an enhanced status code or reply lines, as text; the pipeline binds strings here.</summary>
+        /// <summary>A reply code, an enhanced status code or reply lines, as text; piped strings bind here.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = InputSet, ValueFromPipeline = true)]
         [AllowEmptyString]
         public string[] InputObject { get; set; } = Array.Empty<string>();
 
-        /// <summary>The language of the explanation: en or zh-CN. Default: zh-CN when the UI culture is Chinese.</summary>
+        /// <summary>The language of the explanation, en or zh-CN; by default zh-CN for a Chinese UI culture.</summary>
         [Parameter]
         [ValidateSet(ReplyTexts.EnglishTag, ReplyTexts.ChineseTag)]
         public string? Language { get; set; }

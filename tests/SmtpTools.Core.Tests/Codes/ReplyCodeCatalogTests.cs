@@ -9,7 +9,8 @@ namespace SmtpTools.Core.Tests.Codes
     {
         // The raw embedded tables, read independently of the catalogue's own structures.
         public static IEnumerable<object[]> BasicRows() =>
-            ReplyCodeCatalog.ReadTable("smtp-reply-codes.tsv").Select(r => new object[] { int.Parse(r[0]), r[2], r[3] });
+            ReplyCodeCatalog.ReadTable("smtp-reply-codes.tsv")
+                .Select(r => new object[] { int.Parse(r[0]), r[2], r[3] });
 
         public static IEnumerable<object[]> EnhancedRows() =>
             ReplyCodeCatalog.ReadTable("enhanced-status-codes.tsv").Select(r => new object[] { r[0], r[1], r[2] });
