@@ -151,6 +151,33 @@ Describe 'Get-SmtpReplyCode' {
             $r.Vendor.Vendor | Should -Be 'Microsoft 365'
         }
 
+        It 'binds an SmtpReply without enhanced code (EnhancedStatus is null)' {
+            $reply = New-SmtpReply 220 @('mx.example.com ESMTP Postfix')
+            $reply.EnhancedStatus | Should -BeNullOrEmpty
+            $r = @($reply | Get-SmtpReplyCode -Language en -ErrorVariable err)
+            $err | Should -BeNullOrEmpty
+            $r | Should -HaveCount 1
+            $r[0].Code | Should -Be 220
+            $r[0].EnhancedCode | Should -BeNullOrEmpty
+        }
+
+        It 'explains its own output again, so a result can be translated: <Scenario>' -TestCases @(
+            @{ Scenario = 'a code'; Make = { Get-SmtpReplyCode -Code 550 -Language en } }
+            @{ Scenario = 'an enhanced code'; Make = { Get-SmtpReplyCode -EnhancedCode 5.1.1 -Language en } }
+            @{ Scenario = 'a reply'; Make = { Get-SmtpReplyCode '550 5.1.1 User unknown' -Language en } }
+            @{ Scenario = 'the catalogue'; Make = { Get-SmtpReplyCode -Language en } }
+        ) {
+            $english = @(& $Make)
+            $chinese = @($english | Get-SmtpReplyCode -Language zh-CN -ErrorVariable err)
+            $err | Should -BeNullOrEmpty
+            $chinese | Should -HaveCount $english.Count
+            for ($i = 0; $i -lt $english.Count; $i++) {
+                $chinese[$i].Code | Should -Be $english[$i].Code
+                $chinese[$i].EnhancedCode | Should -Be $english[$i].EnhancedCode
+                $chinese[$i].Language | Should -Be 'zh-CN'
+            }
+        }
+
         It 'binds transcript entries by their Reply property and skips entries without a reply' {
             $greeting = New-SmtpReply 220 @('mx.example.com ESMTP')
             $rejected = New-SmtpReply 550 @('5.1.1 <bob@example.com>: Recipient address rejected: User unknown')

@@ -29,13 +29,16 @@ namespace SmtpTools.Commands
         [Parameter(Mandatory = true, ParameterSetName = CodeSet, ValueFromPipeline = true,
             ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = ReplySet, ValueFromPipelineByPropertyName = true)]
-        public int Code { get; set; }
+        [AllowNull]
+        public int? Code { get; set; }
 
         /// <summary>An RFC 3463 enhanced status code, such as 5.1.1; binds SmtpReply.EnhancedStatus.</summary>
         [Parameter(ParameterSetName = CodeSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(Mandatory = true, ParameterSetName = EnhancedSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = ReplySet, ValueFromPipelineByPropertyName = true)]
         [Alias("EnhancedStatus")]
+        [AllowNull]
+        [AllowEmptyString]
         public string? EnhancedCode { get; set; }
 
         /// <summary>Raw reply lines (multi-line allowed), an SmtpReply, transcript entries or a transcript.</summary>
@@ -73,14 +76,17 @@ namespace SmtpTools.Commands
                 case CatalogueSet:
                     foreach (SmtpReplyCode entry in ReplyCodeExplainer.Catalogue(_language)) WriteObject(entry);
                     break;
-                case CodeSet:
-                    WriteCode(Code, EnhancedCode, Code);
-                    break;
-                case EnhancedSet:
-                    WriteEnhanced(EnhancedCode!);
-                    break;
-                case ReplySet:
+                case ReplySet when Reply != null:
                     WriteReplyObject(Reply);
+                    break;
+                case CodeSet:
+                case EnhancedSet:
+                case ReplySet:
+                    // Objects bound by property name may carry nulls: an SmtpReply without enhanced code, an
+                    // SmtpReplyCode piped back in (no Reply, maybe no Code), a transcript entry of a client line.
+                    string? enhanced = string.IsNullOrWhiteSpace(EnhancedCode) ? null : EnhancedCode;
+                    if (Code.HasValue) WriteCode(Code.Value, enhanced, Code.Value);
+                    else if (enhanced != null) WriteEnhanced(enhanced);
                     break;
                 default:
                     foreach (string text in InputObject) WriteText(text);
