@@ -13,7 +13,7 @@
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()
-    FormatsToProcess       = @()
+    FormatsToProcess       = @('SmtpTools.Format.ps1xml')
     TypesToProcess         = @()
     PrivateData            = @{
         PSData = @{

@@ -119,6 +119,31 @@ function Invoke-LayoutModule([string] $Publish) {
         }
     }
     Assert-ManifestMatchesLayout
+    Assert-CmdletConventions
+}
+
+<# Synopsis: Fails the build on an unapproved verb, a missing [OutputType], help source or Pester test file. #>
+function Assert-CmdletConventions {
+    # A child process: the module must not stay loaded in this one (a binary module cannot be unloaded).
+    $script = @'
+param($manifest)
+$ErrorActionPreference = 'Stop'
+$module = Import-Module $manifest -PassThru
+$verbs = (Get-Verb).Verb
+foreach ($command in $module.ExportedCmdlets.Values) {
+    '{0}|{1}|{2}' -f $command.Name, ($command.Verb -in $verbs), $command.OutputType.Count
+}
+'@
+    $rows = & dotnet pwsh -NoProfile -NonInteractive -Command "& { $script } '$(Join-Path $ModuleOut 'SmtpTools.psd1')'"
+    if ($LASTEXITCODE -ne 0) { throw "Importing the built module failed: $rows" }
+    $problems = foreach ($row in $rows) {
+        $name, $approved, $outputTypes = $row -split '\|'
+        if ($approved -ne 'True') { "$name uses an unapproved verb (see Get-Verb)." }
+        if ([int]$outputTypes -eq 0) { "$name has no [OutputType] attribute." }
+        if (-not (Test-Path (Join-Path $Root "module/en-US/$name.md"))) { "$name has no help source module/en-US/$name.md." }
+        if (-not (Test-Path (Join-Path $Root "tests/$name.Tests.ps1"))) { "$name has no Pester test file tests/$name.Tests.ps1." }
+    }
+    if ($problems) { throw ("Cmdlet conventions broken:`n  " + ($problems -join "`n  ")) }
 }
 
 function Assert-ManifestMatchesLayout {
@@ -196,7 +221,7 @@ function Invoke-PesterTests {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    Invoke-Package
     New-Item -ItemType Directory -Force -Path $Results | Out-Null
     $env:SMTPTOOLS_LONG_TESTS = if ($Long) { '1' } else { $null }
     $unit = $null
@@ -228,6 +253,7 @@ function Invoke-Bench {
 <# Synopsis: A .nupkg of the module that Install-PSResource / Install-Module accept from a local folder repository. #>
 function Invoke-Package {
     Invoke-Build
+    Get-ChildItem -Path $Out -Filter '*.nupkg' | Remove-Item
     . (Join-Path $Root '.build/New-ModulePackage.ps1')
     $package = New-ModulePackage -ModuleDirectory $ModuleOut -Manifest $Manifest -Destination $Out
     Write-Host "Wrote $package"
