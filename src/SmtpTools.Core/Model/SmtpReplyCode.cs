@@ -118,7 +118,7 @@ namespace SmtpTools
         /// <summary>True for a 5yz reply (or 5.x.x code): repeating the same request will fail again.</summary>
         public bool IsPermanent => Class == SmtpReplyClass.PermanentNegative;
 
-        /// <summary>Whether sending the same message again later could succeed; null when nothing failed.</summary>
+        /// <summary>Whether the same message could succeed later; null when nothing failed or no class is known.</summary>
         public bool? Retryable => Class switch
         {
             SmtpReplyClass.TransientNegative => true,
