@@ -80,7 +80,7 @@ server:
   xfrdfile: "$dir/xfrd.state"
   xfrdir: "$dir"
   pidfile: "$dir/nsd.pid"
-  logfile: "$dir/nsd.log"
+  logfile: "$RunDir/nsd.log"
   server-count: 1
   verbosity: 1
   hide-version: yes
@@ -96,17 +96,18 @@ $($zoneConfig -join "`n")
     $check = & nsd-checkconf $configFile 2>&1
     if ($LASTEXITCODE -ne 0) { throw "nsd-checkconf rejected $configFile`: $check" }
 
-    # Started through bash so NSD's standard streams go to a file, not to a pipe that dies with this PowerShell
-    # (Start-Peers may run in a process that exits long before the peers are stopped).
-    $out = Join-Path $dir 'nsd.out'
-    $nsdPid = [int](& bash -c "nsd -d -c '$configFile' </dev/null >'$out' 2>&1 & echo `$!")
-    Set-Content -Path (Join-Path $RunDir 'nsd.pid') -Value $nsdPid
-    $process = Get-Process -Id $nsdPid -ErrorAction Ignore
+    # daemon.sh starts NSD in a session of its own with its output in a file, so it outlives the PowerShell that
+    # started it and Stop-NsdPeer can end the whole session (NSD forks xfrd and a server process).
+    $out = Join-Path $RunDir 'nsd.out'
+    $pidFile = Join-Path $RunDir 'nsd.pid'
+    & bash (Join-Path $PSScriptRoot 'daemon.sh') $pidFile $out nsd -d -c $configFile
+    if ($LASTEXITCODE -ne 0) { throw "Could not start NSD; see $out." }
+    $process = Get-Process -Id ([int](Get-Content $pidFile -Raw).Trim()) -ErrorAction Ignore
 
     $deadline = [DateTime]::UtcNow.AddSeconds(20)
     while (-not (Test-NsdAnswer -Port $Port)) {
         if ($null -eq $process -or $process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
-            $log = (Get-Content $out, (Join-Path $dir 'nsd.log') -Raw -ErrorAction Ignore) -join "`n"
+            $log = (Get-Content $out, (Join-Path $RunDir 'nsd.log') -Raw -ErrorAction Ignore) -join "`n"
             Stop-NsdPeer -RunDir $RunDir
             throw "NSD did not answer on 127.0.0.1:$Port. Its output:`n$log"
         }
@@ -120,23 +121,20 @@ function Stop-NsdPeer {
     param([Parameter(Mandatory)][string] $RunDir)
     $pidFile = Join-Path $RunDir 'nsd.pid'
     if (-not (Test-Path $pidFile)) { return }
-    $nsdPid = [int](Get-Content $pidFile -Raw).Trim()
-    $configFile = Join-Path (Join-Path $RunDir 'nsd') 'nsd.conf'
-    # NSD retitles its processes ("nsd: xfrd"), so ours are recognised by the config file on their command line.
-    $isOurs = {
-        param([int] $Id)
-        $cmdline = Get-Content "/proc/$Id/cmdline" -Raw -ErrorAction Ignore
-        return ($cmdline -and $cmdline.Contains($configFile))
-    }
-    if (& $isOurs $nsdPid) {
-        # SIGTERM lets NSD stop its xfrd and server children itself; SIGKILL only for what is left after 5 s.
-        $children = @(& ps -o pid= --ppid $nsdPid 2>$null | ForEach-Object { [int]$_.Trim() })
-        $process = Get-Process -Id $nsdPid -ErrorAction Ignore
-        & kill -TERM $nsdPid 2>$null
-        if ($process -and -not $process.WaitForExit(5000)) { & kill -KILL $nsdPid 2>$null }
-        foreach ($child in $children) {
-            if (& $isOurs $child) { & kill -KILL $child 2>$null }
-        }
-    }
+    $sessionId = [int](Get-Content $pidFile -Raw).Trim()
     Remove-Item $pidFile -ErrorAction Ignore
+    # 0 and 1 would name the kernel's threads and init: a misread PID file must never reach kill.
+    if ($sessionId -le 1) { return }
+    $inSession = {
+        @(& ps -eo pid=,sid=,stat= | ForEach-Object {
+                $fields = $_.Trim() -split '\s+'
+                if ([int]$fields[1] -eq $sessionId -and $fields[2] -notlike 'Z*') { [int]$fields[0] }
+            })
+    }
+    # SIGTERM first, so NSD stops its xfrd and server children itself; SIGKILL for whatever is left after 5 s.
+    if ((& $inSession) -contains $sessionId) { & kill -TERM $sessionId *> $null }
+    $deadline = [DateTime]::UtcNow.AddSeconds(5)
+    while ((& $inSession).Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+    $left = & $inSession
+    if ($left.Count -gt 0) { & kill -KILL @left *> $null }
 }
