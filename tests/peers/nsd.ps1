@@ -119,6 +119,7 @@ $($zoneConfig -join "`n")
 function Stop-NsdPeer {
     [CmdletBinding()]
     param([Parameter(Mandatory)][string] $RunDir)
+    Set-StrictMode -Version 3.0
     $pidFile = Join-Path $RunDir 'nsd.pid'
     if (-not (Test-Path $pidFile)) { return }
     $sessionId = [int](Get-Content $pidFile -Raw).Trim()
@@ -132,9 +133,9 @@ function Stop-NsdPeer {
             })
     }
     # SIGTERM first, so NSD stops its xfrd and server children itself; SIGKILL for whatever is left after 5 s.
-    if ((& $inSession) -contains $sessionId) { & kill -TERM $sessionId *> $null }
+    if (@(& $inSession) -contains $sessionId) { & kill -TERM $sessionId *> $null }
     $deadline = [DateTime]::UtcNow.AddSeconds(5)
-    while ((& $inSession).Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
-    $left = & $inSession
+    while (@(& $inSession).Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+    $left = @(& $inSession)
     if ($left.Count -gt 0) { & kill -KILL @left *> $null }
 }

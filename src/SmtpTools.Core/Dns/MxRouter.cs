@@ -50,12 +50,22 @@ namespace SmtpTools.Core.Dns
             if (throttleLimit < 1) throw new ArgumentOutOfRangeException(nameof(throttleLimit));
             using var throttle = new SemaphoreSlim(throttleLimit, throttleLimit);
             var running = new List<Task>(domains.Count);
-            for (int i = 0; i < domains.Count; i++)
+            OperationCanceledException? stopped = null;
+            try
             {
-                await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
-                running.Add(ResolveOneAsync(i));
+                for (int i = 0; i < domains.Count; i++)
+                {
+                    await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    running.Add(ResolveOneAsync(i));
+                }
             }
+            catch (OperationCanceledException ex)
+            {
+                stopped = ex;
+            }
+            // Even when stopped, wait for the domains in flight: they still release the throttle.
             await Task.WhenAll(running).ConfigureAwait(false);
+            if (stopped != null) throw stopped;
 
             async Task ResolveOneAsync(int index)
             {

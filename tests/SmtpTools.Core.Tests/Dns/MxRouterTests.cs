@@ -364,6 +364,23 @@ namespace SmtpTools.Core.Tests.Dns
                 () => MxRouter.ResolveAsync("simple.mx.test", options, cancel.Token));
         }
 
+        [Fact]
+        public async Task ResolveManyAsync_Cancelled_ThrowsCancellationAndReportsNoTimeouts()
+        {
+            using ScriptedDnsServer silent = ScriptedDnsServer.Silent();
+            var options = new MxRouterOptions { Servers = new[] { silent.EndPoint }, Timeout = TimeSpan.FromSeconds(30) };
+            using var router = new MxRouter(options);
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            var errors = new ConcurrentQueue<DnsResolutionException>();
+            string[] domains = Enumerable.Range(1, 50).Select(n => $"d{n:D4}.bulk.test").ToArray();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                router.ResolveManyAsync(domains, 4, (_, _, error) => { if (error != null) errors.Enqueue(error); },
+                    cancel.Token));
+
+            Assert.Empty(errors);
+        }
+
         [Theory]
         [InlineData(2, DnsFailureKind.ServerFailure, "SERVFAIL")]
         [InlineData(5, DnsFailureKind.Refused, "REFUSED")]
