@@ -31,6 +31,7 @@ namespace SmtpTools.Core.Dns
         private readonly bool _tcpOnly;
         private readonly int _udpPayloadSize;
         private readonly TimeSpan _timeout;
+        private readonly int _retries;
         private readonly SemaphoreSlim _inFlight;
         private readonly ConcurrentDictionary<string, Lazy<Task<DnsAnswer>>> _cache =
             new ConcurrentDictionary<string, Lazy<Task<DnsAnswer>>>(StringComparer.Ordinal);
@@ -49,6 +50,7 @@ namespace SmtpTools.Core.Dns
             _tcpOnly = tcpOnly;
             _udpPayloadSize = udpPayloadSize;
             _timeout = timeout;
+            _retries = retries;
             _inFlight = new SemaphoreSlim(maxConcurrentQueries, maxConcurrentQueries);
             _client = CreateClient(_servers, timeout, retries, tcpOnly, tcpFallback, udpPayloadSize);
         }
@@ -151,7 +153,8 @@ namespace SmtpTools.Core.Dns
             string servers = ServerList;
             string seconds = _timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
             string message = timedOut
-                ? $"No answer from DNS server {servers} within {seconds} s for {name} {DnsAnswer.TypeName(type)}."
+                ? $"No answer from DNS server {servers} for {name} {DnsAnswer.TypeName(type)}: " +
+                  (_retries == 0 ? $"1 try of {seconds} s." : $"{_retries + 1} tries of {seconds} s each.")
                 : $"DNS server {servers} could not be reached for {name} {DnsAnswer.TypeName(type)}: " +
                   $"{Innermost(error).Message}";
             return new DnsAnswer(name, type, -1, Array.Empty<DnsRecord>(), servers, elapsed, 0, false, _tcpOnly,

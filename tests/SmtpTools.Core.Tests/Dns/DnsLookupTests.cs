@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -54,6 +55,22 @@ namespace SmtpTools.Core.Tests.Dns
             Assert.False(firstCached);
             Assert.True(secondCached);
             Assert.Same(first, second);
+        }
+
+        [Fact]
+        public void SystemServers_OnLinux_AreTheNameserversOfResolvConf()
+        {
+            // Reads configuration only: no query goes to the system resolver (tests stay on loopback).
+            if (!OperatingSystem.IsLinux() || !File.Exists("/etc/resolv.conf")) return;
+            string[] expected = File.ReadAllLines("/etc/resolv.conf")
+                .Select(line => line.Trim().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+                .Where(fields => fields.Length >= 2 && fields[0] == "nameserver")
+                .Select(fields => fields[1] + ":53")
+                .ToArray();
+
+            string[] actual = DnsLookup.SystemServers().Select(DnsLookup.FormatEndPoint).ToArray();
+
+            Assert.Equal(expected, actual);
         }
 
         [Fact]
