@@ -31,9 +31,13 @@ Describe 'Resolve-MailExchanger' {
         $noShuffle = Resolve-MailExchanger $domains -Server $Dns -Ordered -NoShuffle
 
         # Each domain gives 4 exchangers in a row; the equal-preference pair is at positions 2 and 3.
-        $pairs = for ($i = 0; $i -lt $shuffled.Count; $i += 4) { $shuffled[$i + 1].Host + ' ' + $shuffled[$i + 2].Host }
+        $pairs = for ($i = 0; $i -lt $shuffled.Count; $i += 4) {
+            $shuffled[$i + 1].Host + ' ' + $shuffled[$i + 2].Host
+        }
         $pairs | Sort-Object -Unique | Should -Be 'b1.pref.mx.test b2.pref.mx.test', 'b2.pref.mx.test b1.pref.mx.test'
-        $fixed = for ($i = 0; $i -lt $noShuffle.Count; $i += 4) { $noShuffle[$i + 1].Host + ' ' + $noShuffle[$i + 2].Host }
+        $fixed = for ($i = 0; $i -lt $noShuffle.Count; $i += 4) {
+            $noShuffle[$i + 1].Host + ' ' + $noShuffle[$i + 2].Host
+        }
         $fixed | Sort-Object -Unique | Should -Be 'b1.pref.mx.test b2.pref.mx.test'
     }
 
@@ -67,7 +71,7 @@ Describe 'Resolve-MailExchanger' {
         @{ Case = 'a null MX as accepting no mail'; Domain = 'nullmx.mx.test'; Index = 0; Flag = 'NullMx' }
         @{ Case = 'an address-only domain as an implicit MX'; Domain = 'aonly.mx.test'; Index = 0; Flag = 'Implicit' }
         @{ Case = 'an MX target that is a CNAME'; Domain = 'mxcname.mx.test'; Index = 0; Flag = 'CnameTarget' }
-        @{ Case = 'an MX target that looks like an IP address'; Domain = 'iplit.mx.test'; Index = 0; Flag = 'IpLiteral' }
+        @{ Case = 'an MX target that looks like an IP'; Domain = 'iplit.mx.test'; Index = 0; Flag = 'IpLiteral' }
         @{ Case = 'an exchanger without address'; Domain = 'noaddr.mx.test'; Index = 0; Flag = 'NoAddress' }
     ) {
         $mx = @(Resolve-MailExchanger $Domain -Server $Dns -NoShuffle)
@@ -100,7 +104,8 @@ Describe 'Resolve-MailExchanger' {
         @{ Domain = 'example.invalid'; ErrorId = 'DnsRefused'; Category = 'PermissionDenied' }
         @{ Domain = 'a..b'; ErrorId = 'InvalidDomainName'; Category = 'InvalidArgument' }
     ) {
-        $mx = Resolve-MailExchanger $Domain, simple.mx.test -Server $Dns -ErrorVariable err -ErrorAction SilentlyContinue
+        $mx = Resolve-MailExchanger $Domain, simple.mx.test -Server $Dns -ErrorVariable err `
+            -ErrorAction SilentlyContinue
 
         $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -BeExactly "$ErrorId,$CommandName"
@@ -135,7 +140,8 @@ Describe 'Resolve-MailExchanger' {
     }
 
     It 'retries a truncated UDP answer over TCP and returns every record' {
-        $mx = Resolve-MailExchanger big.mx.test -Server $Dns -AddressFamily IPv4 -Trace -InformationVariable steps 6>$null
+        $mx = Resolve-MailExchanger big.mx.test -Server $Dns -AddressFamily IPv4 -Trace `
+            -InformationVariable steps 6>$null
 
         $mx | Should -HaveCount 100
         $mx.Preference | Should -Be (1..100)
@@ -150,7 +156,8 @@ Describe 'Resolve-MailExchanger' {
     }
 
     It 'writes each DNS step with -Trace to the information stream' {
-        $null = Resolve-MailExchanger alias.mx.test -Server $Dns -AddressFamily IPv4 -Trace -InformationVariable steps 6>$null
+        $null = Resolve-MailExchanger alias.mx.test -Server $Dns -AddressFamily IPv4 -Trace `
+            -InformationVariable steps 6>$null
 
         $steps.MessageData | Should -HaveCount 3
         $steps[0].MessageData | Should -BeOfType ([SmtpTools.DnsTraceStep])
@@ -180,7 +187,7 @@ Describe 'Resolve-MailExchanger' {
     }
 
     It 'resolves 1000 domains from the pipeline concurrently, each correctly, in input order with -Ordered' {
-        # bulk.test rule (tests/peers/nsd.ps1): dNNNN has MX 10 mx<N mod 5> (127.0.1.<k+1>) and MX 20 backup (127.0.1.100).
+        # bulk.test (tests/peers/nsd.ps1): dNNNN has MX 10 mx<N mod 5> (127.0.1.<k+1>), MX 20 backup (127.0.1.100).
         $domains = 1..1000 | ForEach-Object { 'd{0:D4}.bulk.test' -f $_ }
 
         $mx = $domains | Resolve-MailExchanger -Server $Dns -ThrottleLimit 16 -Ordered -ErrorVariable err

@@ -42,7 +42,7 @@ namespace SmtpTools.Core.Dns
         /// <summary>MX preference.</summary>
         internal int Preference { get; }
 
-        /// <summary>MX exchange or CNAME target, lower case, without the trailing dot; "" for the root (null MX).</summary>
+        /// <summary>MX exchange or CNAME target, lower case, no trailing dot; "" for the root (null MX).</summary>
         internal string? Target { get; }
 
         /// <summary>A or AAAA address.</summary>
@@ -52,7 +52,8 @@ namespace SmtpTools.Core.Dns
     /// <summary>The outcome of one query: an answer with its response code, or the reason none came.</summary>
     internal sealed class DnsAnswer
     {
-        internal DnsAnswer(string queryName, DnsRecordType queryType, int responseCode, IReadOnlyList<DnsRecord> records,
+        internal DnsAnswer(string queryName, DnsRecordType queryType, int responseCode,
+            IReadOnlyList<DnsRecord> records,
             string? nameServer, TimeSpan elapsed, int messageSize, bool truncated, bool overTcp,
             DnsFailureKind? failure = null, string? failureMessage = null)
         {

@@ -66,7 +66,7 @@ namespace SmtpTools.Core.Dns
                 ? "[" + endPoint.Address + "]:" + endPoint.Port.ToString(CultureInfo.InvariantCulture)
                 : endPoint.Address + ":" + endPoint.Port.ToString(CultureInfo.InvariantCulture);
 
-        /// <summary>The system's resolvers: /etc/resolv.conf on Unix, the network adapters' servers on Windows.</summary>
+        /// <summary>The system's resolvers: /etc/resolv.conf on Unix, the network adapters' on Windows.</summary>
         internal static IPEndPoint[] SystemServers()
         {
             var result = new List<IPEndPoint>();
@@ -81,7 +81,7 @@ namespace SmtpTools.Core.Dns
             return result.ToArray();
         }
 
-        /// <summary>Asks for one name and type; the first ask of a run goes to the server, later ones share its answer.</summary>
+        /// <summary>Asks for one name and type; the first ask of a run goes out, later ones share its answer.</summary>
         /// <returns>The answer and whether it came from this run's cache.</returns>
         internal async Task<(DnsAnswer Answer, bool FromCache)> QueryAsync(string name, DnsRecordType type,
             CancellationToken cancellationToken)
@@ -189,7 +189,7 @@ namespace SmtpTools.Core.Dns
         }
 
         /// <summary>A-label form, lower case, no trailing dot; the root becomes "".</summary>
-        /// <remarks>DnsClient hands out some names decoded to Unicode, so they are encoded back before comparing.</remarks>
+        /// <remarks>DnsClient hands out some names decoded to Unicode; they are encoded back to compare.</remarks>
         internal static string Normalize(string name)
         {
             string trimmed = name.EndsWith(".", StringComparison.Ordinal) ? name.Substring(0, name.Length - 1) : name;

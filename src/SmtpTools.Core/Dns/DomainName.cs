@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 
 namespace SmtpTools.Core.Dns
 {
-    /// <summary>Turns what a user typed (a domain, an e-mail address, an IDN) into the name DNS is asked about.</summary>
+    /// <summary>Turns what a user typed (domain, e-mail address, IDN) into the name DNS is asked about.</summary>
     internal static class DomainName
     {
         private static readonly IdnMapping Idn = new IdnMapping();
@@ -14,7 +14,7 @@ namespace SmtpTools.Core.Dns
 
         /// <summary>
         /// The mail domain of <paramref name="input"/>: the part after the last '@' of an address, in A-label form
-        /// (RFC 5890; lookups use A-labels, RFC 6531 §3.7.1) and in Unicode, or an address literal such as [192.0.2.1].
+        /// (RFC 5890; lookups use A-labels, RFC 6531 §3.7.1) and in Unicode, or an address literal like [192.0.2.1].
         /// </summary>
         /// <exception cref="DnsResolutionException">Kind InvalidName: empty or not a valid domain name.</exception>
         internal static (string Ascii, string Unicode, IPAddress? Literal) ParseMailDomain(string input)

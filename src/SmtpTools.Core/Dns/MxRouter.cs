@@ -161,7 +161,7 @@ namespace SmtpTools.Core.Dns
                 chain, addresses.CanonicalName, addresses.Error, nameServer);
         }
 
-        /// <summary>RFC 5321 §5.1: lowest preference first; equal preferences in random order to spread the load.</summary>
+        /// <summary>RFC 5321 §5.1: lowest preference first; equal preferences in random order (load).</summary>
         private List<DnsRecord> Order(List<DnsRecord> records)
         {
             var result = new List<DnsRecord>(records.Count);
@@ -295,7 +295,8 @@ namespace SmtpTools.Core.Dns
                 if (answer.Failure != null) return new Walk(answer, end, chain, null);
                 while (true)
                 {
-                    DnsRecord? alias = answer.Records.FirstOrDefault(r => r.Type == DnsRecordType.Cname && r.Name == end);
+                    DnsRecord? alias =
+                        answer.Records.FirstOrDefault(r => r.Type == DnsRecordType.Cname && r.Name == end);
                     if (alias == null) break;
                     chain.Add(alias.Target!);
                     if (!seen.Add(alias.Target!)) return new Walk(answer, end, chain, DnsFailureKind.CnameLoop);

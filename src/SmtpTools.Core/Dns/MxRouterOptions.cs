@@ -20,7 +20,7 @@ namespace SmtpTools.Core.Dns
         /// <summary>Ask over TCP only.</summary>
         internal bool TcpOnly { get; set; }
 
-        /// <summary>Retry a truncated UDP answer over TCP (RFC 7766); off only in tests that show the truncation.</summary>
+        /// <summary>Retry a truncated UDP answer over TCP (RFC 7766); off only in tests of truncation.</summary>
         internal bool TcpFallback { get; set; } = true;
 
         /// <summary>EDNS UDP payload size advertised.</summary>

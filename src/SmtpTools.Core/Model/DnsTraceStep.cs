@@ -2,7 +2,7 @@ using System;
 
 namespace SmtpTools
 {
-    /// <summary>One DNS query made while routing a mail domain: what was asked, who answered, what and how fast.</summary>
+    /// <summary>One DNS query made while routing a mail domain: what was asked, who answered, what, how fast.</summary>
     public sealed class DnsTraceStep
     {
         internal DnsTraceStep(string domain, string queryName, string queryType, string? nameServer,

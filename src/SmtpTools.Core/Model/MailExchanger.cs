@@ -10,13 +10,13 @@ namespace SmtpTools
     {
         /// <summary>An ordinary MX record whose host has an address.</summary>
         None = 0,
-        /// <summary>No MX records: the domain's own address records act as one MX of preference 0 (RFC 5321 §5.1).</summary>
+        /// <summary>No MX records: the domain's own address acts as one MX of preference 0 (RFC 5321 §5.1).</summary>
         Implicit = 1,
         /// <summary>A null MX (RFC 7505, "MX 0 ."): the domain accepts no mail.</summary>
         NullMx = 2,
         /// <summary>The MX target is an alias (CNAME), which RFC 2181 §10.3 forbids; it was resolved anyway.</summary>
         CnameTarget = 4,
-        /// <summary>The MX target looks like an IP address, not a host name (RFC 5321 §5.1); no address was taken from it.</summary>
+        /// <summary>The MX target looks like an IP address, not a name (RFC 5321 §5.1); never used as one.</summary>
         IpLiteral = 8,
         /// <summary>The exchanger has no address of the requested family, so mail cannot be delivered to it.</summary>
         NoAddress = 16,
@@ -35,7 +35,7 @@ namespace SmtpTools
         IPv6,
     }
 
-    /// <summary>One host that accepts mail for a domain, in the order a sending MTA tries them (RFC 5321 §5.1).</summary>
+    /// <summary>A host that accepts mail for a domain, in the order a sending MTA tries it (RFC 5321 §5.1).</summary>
     public sealed class MailExchanger
     {
         internal MailExchanger(string domain, string domainUnicode, int order, int preference, string host,
@@ -80,13 +80,13 @@ namespace SmtpTools
         /// <summary>What is notable about this exchanger; None for an ordinary one.</summary>
         public MailExchangerFlags Flags { get; }
 
-        /// <summary>The aliases followed from the domain to the name that holds the MX records; empty when none.</summary>
+        /// <summary>The aliases followed from the domain to the name holding the MX records; empty if none.</summary>
         public string[] CnameChain { get; }
 
         /// <summary>For an MX target that is an alias, the name it leads to; otherwise null.</summary>
         public string? HostCanonicalName { get; }
 
-        /// <summary>Why the host has no address when a lookup failed (NXDOMAIN, REFUSED, timeout); otherwise null.</summary>
+        /// <summary>Why the host has no address when a lookup failed (NXDOMAIN, REFUSED, timeout); else null.</summary>
         public string? AddressError { get; }
 
         /// <summary>The DNS server that answered the MX query, as address:port; null for an address literal.</summary>

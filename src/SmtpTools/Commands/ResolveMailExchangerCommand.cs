@@ -82,7 +82,10 @@ namespace SmtpTools.Commands
             catch (InvalidOperationException ex)
             {
                 ThrowTerminatingError(new ErrorRecord(ex, "DnsServerNotConfigured", ErrorCategory.ResourceUnavailable,
-                    null) { ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Name a DNS server with -Server." } });
+                    null)
+                {
+                    ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Name a DNS server (-Server)." },
+                });
                 return;
             }
 
@@ -134,7 +137,7 @@ namespace SmtpTools.Commands
                     {
                         ErrorDetails = new ErrorDetails(ex.Message)
                         {
-                            RecommendedAction = "Give -Server as an IP address, optionally with :port (127.0.0.1:5353).",
+                            RecommendedAction = "Give -Server as an IP address, with an optional :port.",
                         },
                     });
                 }

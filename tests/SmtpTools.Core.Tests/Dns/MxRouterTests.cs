@@ -10,7 +10,7 @@ using Xunit;
 
 namespace SmtpTools.Core.Tests.Dns
 {
-    /// <summary>Routing against the real NSD peer (tests/peers/dns/mx.test.zone); faults against a scripted server.</summary>
+    /// <summary>Routing against the real NSD peer (tests/peers/dns/mx.test.zone); faults: a scripted server.</summary>
     [Collection(DnsPeerCollection.Name)]
     public sealed class MxRouterTests
     {
@@ -357,7 +357,11 @@ namespace SmtpTools.Core.Tests.Dns
         public async Task ResolveAsync_CancelledWhileWaiting_ThrowsCancellationNotTimeout()
         {
             using ScriptedDnsServer silent = ScriptedDnsServer.Silent();
-            var options = new MxRouterOptions { Servers = new[] { silent.EndPoint }, Timeout = TimeSpan.FromSeconds(30) };
+            var options = new MxRouterOptions
+            {
+                Servers = new[] { silent.EndPoint },
+                Timeout = TimeSpan.FromSeconds(30),
+            };
             using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(
@@ -368,7 +372,11 @@ namespace SmtpTools.Core.Tests.Dns
         public async Task ResolveManyAsync_Cancelled_ThrowsCancellationAndReportsNoTimeouts()
         {
             using ScriptedDnsServer silent = ScriptedDnsServer.Silent();
-            var options = new MxRouterOptions { Servers = new[] { silent.EndPoint }, Timeout = TimeSpan.FromSeconds(30) };
+            var options = new MxRouterOptions
+            {
+                Servers = new[] { silent.EndPoint },
+                Timeout = TimeSpan.FromSeconds(30),
+            };
             using var router = new MxRouter(options);
             using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
             var errors = new ConcurrentQueue<DnsResolutionException>();
@@ -388,7 +396,11 @@ namespace SmtpTools.Core.Tests.Dns
         public async Task ResolveAsync_ErrorRcode_ThrowsMatchingKind(int rcode, DnsFailureKind kind, string name)
         {
             using ScriptedDnsServer server = ScriptedDnsServer.AnsweringRcode(rcode);
-            var options = new MxRouterOptions { Servers = new[] { server.EndPoint }, Timeout = TimeSpan.FromSeconds(3) };
+            var options = new MxRouterOptions
+            {
+                Servers = new[] { server.EndPoint },
+                Timeout = TimeSpan.FromSeconds(3),
+            };
 
             DnsResolutionException ex = await FailAsync("simple.mx.test", options);
 
