@@ -112,7 +112,11 @@ function Invoke-LayoutModule([string] $Publish) {
         $target = Join-Path $ModuleOut $culture.Name
         New-Item -ItemType Directory -Force -Path $target | Out-Null
         Get-ChildItem -Path $culture.FullName -Filter '*.txt' | Copy-Item -Destination $target
-        $helpSources = @(Get-ChildItem -Path $culture.FullName -Filter '*-*.md')
+        # A culture's help file replaces en-US for every cmdlet, so cmdlets not yet translated keep their English text.
+        $helpSources = @(Get-ChildItem -Path (Join-Path $moduleSource 'en-US') -Filter '*-*.md' | ForEach-Object {
+                $localized = Join-Path $culture.FullName $_.Name
+                if (Test-Path $localized) { Get-Item $localized } else { $_ }
+            })
         if ($helpSources.Count -gt 0) {
             . (Join-Path $Root '.build/ConvertTo-Maml.ps1')
             ConvertTo-Maml -Path $helpSources.FullName -Destination (Join-Path $target 'SmtpTools.dll-Help.xml')

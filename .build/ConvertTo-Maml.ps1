@@ -69,9 +69,13 @@ function ConvertTo-Maml {
                 @(if ($set.ValueFromPipeline) { 'ByValue' }; if ($set.ValueFromPipelineByPropertyName) { 'ByPropertyName' }) -join ', '
             } else { 'False' }
             $pipelineValue = if ($pipeline -ne 'False') { "True ($pipeline)" } else { 'False' }
-            $typeName = $parameter.ParameterType.Name
+            $type = $parameter.ParameterType
+            # int? reads as Int32 to a user; Nullable`1 says nothing.
+            $underlying = [Nullable]::GetUnderlyingType($type)
+            if ($underlying) { $type = $underlying }
+            $typeName = $type.Name
             $aliases = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'None' }
-            "<command:parameter required=`"$required`" variableLength=`"true`" globbing=`"false`" pipelineInput=`"$pipelineValue`" position=`"$position`" aliases=`"$aliases`"><maml:name>$($parameter.Name)</maml:name><maml:description>$(Get-ParaXml (Get-Paragraphs $lines))</maml:description><command:parameterValue required=`"true`" variableLength=`"false`">$typeName</command:parameterValue><dev:type><maml:name>$($parameter.ParameterType.FullName)</maml:name></dev:type></command:parameter>"
+            "<command:parameter required=`"$required`" variableLength=`"true`" globbing=`"false`" pipelineInput=`"$pipelineValue`" position=`"$position`" aliases=`"$aliases`"><maml:name>$($parameter.Name)</maml:name><maml:description>$(Get-ParaXml (Get-Paragraphs $lines))</maml:description><command:parameterValue required=`"true`" variableLength=`"false`">$typeName</command:parameterValue><dev:type><maml:name>$($type.FullName)</maml:name></dev:type></command:parameter>"
         }
 
         [void]$builder.Append('<command:syntax>')

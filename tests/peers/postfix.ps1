@@ -94,6 +94,8 @@ smtpd_hard_error_limit = 1000
 smtpd_client_connection_rate_limit = 0
 smtpd_client_message_rate_limit = 0
 message_size_limit = 10240000
+smtpd_recipient_restrictions = check_recipient_access texthash:$etc/recipient_access, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+header_checks = regexp:$etc/header_checks
 "@
     # chroot n everywhere: the run folder is not laid out as a chroot jail.
     $master = @"
@@ -116,6 +118,13 @@ scache unix - - n - 1 scache
 proxymap unix - - n - - proxymap
 postlog unix-dgram n - n - 1 postlogd
 "@
+    # Fixed refusals the tests can count on from a real server: one recipient always rejected, one always deferred,
+    # and a message whose Subject carries REJECT-DATA refused after its data.
+    Set-Content -Path (Join-Path $etc 'recipient_access') -Value @(
+        'rejected@smtptools.test 550 5.1.1 test peer refuses this recipient'
+        'deferred@smtptools.test 450 4.2.1 test peer defers this recipient'
+    )
+    Set-Content -Path (Join-Path $etc 'header_checks') -Value '/^Subject:.*REJECT-DATA/ REJECT 5.7.1 test peer refuses this content'
     Set-Content -Path (Join-Path $etc 'main.cf') -Value $main
     Set-Content -Path (Join-Path $etc 'master.cf') -Value $master
     # Postfix waits up to ~2 s for a main.cf younger than 2 s; backdating it skips that wait.

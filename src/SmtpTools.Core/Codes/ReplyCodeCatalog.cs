@@ -1,0 +1,214 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace SmtpTools.Core.Codes
+{
+    /// <summary>One row of smtp-reply-codes.tsv with its Chinese text.</summary>
+    internal sealed class BasicCodeRow
+    {
+        internal BasicCodeRow(int code, string meaning, string definedBy, string typicalCommands, string source,
+            string notes, string? chinese)
+        {
+            Code = code;
+            Meaning = meaning;
+            DefinedBy = definedBy;
+            TypicalCommands = typicalCommands;
+            Source = source;
+            Notes = notes;
+            Chinese = chinese;
+        }
+
+        internal int Code { get; }
+        internal string Meaning { get; }
+        internal string DefinedBy { get; }
+        internal string TypicalCommands { get; }
+        internal string Source { get; }
+        internal string Notes { get; }
+        internal string? Chinese { get; }
+    }
+
+    /// <summary>One row of enhanced-status-codes.tsv (a class, a subject or a detail) with its Chinese texts.</summary>
+    internal sealed class EnhancedCodeRow
+    {
+        internal EnhancedCodeRow(string kind, string code, string text, string associatedCodes, string description,
+            string reference, string notes, string? chinese, string? chineseDescription)
+        {
+            Kind = kind;
+            Code = code;
+            Text = text;
+            AssociatedCodes = associatedCodes;
+            Description = description;
+            Reference = reference;
+            Notes = notes;
+            Chinese = chinese;
+            ChineseDescription = chineseDescription;
+        }
+
+        /// <summary>"class", "subject" or "detail".</summary>
+        internal string Kind { get; }
+        /// <summary>As the registry writes it: "5.XXX.XXX", "X.1.XXX" or "X.1.1".</summary>
+        internal string Code { get; }
+        internal string Text { get; }
+        internal string AssociatedCodes { get; }
+        internal string Description { get; }
+        internal string Reference { get; }
+        internal string Notes { get; }
+        internal string? Chinese { get; }
+        internal string? ChineseDescription { get; }
+    }
+
+    /// <summary>One row of vendor-status-codes.tsv, with its enhanced code (or range) parsed.</summary>
+    internal sealed class VendorCodeRow
+    {
+        internal VendorCodeRow(SmtpVendorStatus status, int enhancedClass, int enhancedSubject, int detailFrom,
+            int detailTo)
+        {
+            Status = status;
+            EnhancedClass = enhancedClass;
+            EnhancedSubject = enhancedSubject;
+            DetailFrom = detailFrom;
+            DetailTo = detailTo;
+        }
+
+        internal SmtpVendorStatus Status { get; }
+        /// <summary>-1 when the row names no enhanced code.</summary>
+        internal int EnhancedClass { get; }
+        internal int EnhancedSubject { get; }
+        internal int DetailFrom { get; }
+        internal int DetailTo { get; }
+        internal bool HasEnhanced => EnhancedClass >= 0;
+
+        internal bool MatchesEnhanced(int cls, int subject, int detail) =>
+            cls == EnhancedClass && subject == EnhancedSubject && detail >= DetailFrom && detail <= DetailTo;
+    }
+
+    /// <summary>
+    /// The reply code knowledge, read once from the TSV files embedded in this assembly. The files are the reference
+    /// data copied as is, so they can be refreshed from their sources without touching code.
+    /// </summary>
+    internal sealed class ReplyCodeCatalog
+    {
+        private const string ResourcePrefix = "SmtpTools.Codes.Data.";
+        private static readonly Lazy<ReplyCodeCatalog> Shared = new Lazy<ReplyCodeCatalog>(Load);
+
+        private ReplyCodeCatalog(IReadOnlyList<BasicCodeRow> basic, IReadOnlyList<EnhancedCodeRow> enhanced,
+            IReadOnlyList<VendorCodeRow> vendors, IReadOnlyDictionary<int, string> seedChinese)
+        {
+            BasicRows = basic;
+            EnhancedRows = enhanced;
+            VendorRows = vendors;
+            SeedChinese = seedChinese;
+            BasicByCode = basic.GroupBy(r => r.Code)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<BasicCodeRow>)g.ToList());
+            EnhancedByCode = enhanced.GroupBy(r => r.Code, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        }
+
+        /// <summary>The catalogue, parsed on first use.</summary>
+        internal static ReplyCodeCatalog Instance => Shared.Value;
+
+        /// <summary>Every basic code row in file order.</summary>
+        internal IReadOnlyList<BasicCodeRow> BasicRows { get; }
+
+        /// <summary>Every enhanced status row (classes, subjects, details) in file order.</summary>
+        internal IReadOnlyList<EnhancedCodeRow> EnhancedRows { get; }
+
+        /// <summary>Every vendor row in file order.</summary>
+        internal IReadOnlyList<VendorCodeRow> VendorRows { get; }
+
+        /// <summary>The Chinese texts of seed-reply-codes-zh.tsv, by code.</summary>
+        internal IReadOnlyDictionary<int, string> SeedChinese { get; }
+
+        /// <summary>Basic rows by code; the first row of each code is its RFC 5321 (or primary) meaning.</summary>
+        internal IReadOnlyDictionary<int, IReadOnlyList<BasicCodeRow>> BasicByCode { get; }
+
+        /// <summary>Enhanced rows by their registry key ("5.XXX.XXX", "X.7.XXX", "X.7.8").</summary>
+        internal IReadOnlyDictionary<string, EnhancedCodeRow> EnhancedByCode { get; }
+
+        internal EnhancedCodeRow? FindEnhanced(string registryKey) =>
+            EnhancedByCode.TryGetValue(registryKey, out EnhancedCodeRow? row) ? row : null;
+
+        private static ReplyCodeCatalog Load()
+        {
+            Dictionary<int, string> seed = ReadTable("seed-reply-codes-zh.tsv")
+                .ToDictionary(r => int.Parse(r[0]), r => r[1]);
+            Dictionary<string, string> basicChinese = ReadTable("smtp-reply-codes-zh.tsv")
+                .ToDictionary(r => r[0] + "\t" + r[1], r => r[2], StringComparer.Ordinal);
+
+            var basic = new List<BasicCodeRow>();
+            var seenCodes = new HashSet<int>();
+            foreach (string[] r in ReadTable("smtp-reply-codes.tsv"))
+            {
+                int code = int.Parse(r[0]);
+                bool primary = seenCodes.Add(code);
+                // The seed's texts translate the RFC 5321 meaning, which is each code's first row.
+                string? chinese = primary && r[3] == "RFC 5321" && seed.TryGetValue(code, out string? s)
+                    ? s
+                    : basicChinese.TryGetValue(r[0] + "\t" + r[3], out string? own) ? own : null;
+                basic.Add(new BasicCodeRow(code, r[2], r[3], r[4], r[5], Cell(r, 6), chinese));
+            }
+
+            Dictionary<string, string[]> enhancedChinese = ReadTable("enhanced-status-codes-zh.tsv")
+                .ToDictionary(r => r[0], r => r, StringComparer.OrdinalIgnoreCase);
+            var enhanced = new List<EnhancedCodeRow>();
+            foreach (string[] r in ReadTable("enhanced-status-codes.tsv"))
+            {
+                enhancedChinese.TryGetValue(r[1], out string[]? zh);
+                string? zhText = zh != null ? Cell(zh, 1) : null;
+                string? zhDescription = zh != null ? Cell(zh, 2) : null;
+                enhanced.Add(new EnhancedCodeRow(r[0], r[1], r[2], r[3], r[4], r[5], Cell(r, 7),
+                    string.IsNullOrEmpty(zhText) ? null : zhText,
+                    string.IsNullOrEmpty(zhDescription) ? null : zhDescription));
+            }
+
+            var vendors = new List<VendorCodeRow>();
+            foreach (string[] r in ReadTable("vendor-status-codes.tsv"))
+            {
+                int? code = r[1].Length == 0 ? (int?)null : int.Parse(r[1]);
+                string? enhancedCode = r[2].Length == 0 ? null : r[2];
+                int cls = -1, subject = -1, from = -1, to = -1;
+                if (enhancedCode != null) ParseEnhancedRange(enhancedCode, out cls, out subject, out from, out to);
+                var status = new SmtpVendorStatus(r[0], code, enhancedCode, r[3], r[4], r[5], r[6], Cell(r, 7));
+                vendors.Add(new VendorCodeRow(status, cls, subject, from, to));
+            }
+
+            return new ReplyCodeCatalog(basic, enhanced, vendors, seed);
+        }
+
+        // Vendor rows may name a range of details, such as "5.7.606-649" (Microsoft's banned-IP family).
+        private static void ParseEnhancedRange(string text, out int cls, out int subject, out int from, out int to)
+        {
+            string[] parts = text.Split('.');
+            if (parts.Length != 3) throw new InvalidDataException("Bad enhanced code in vendor data: " + text);
+            cls = int.Parse(parts[0]);
+            subject = int.Parse(parts[1]);
+            string[] range = parts[2].Split('-');
+            from = int.Parse(range[0]);
+            to = range.Length > 1 ? int.Parse(range[1]) : from;
+        }
+
+        private static string Cell(string[] row, int index) => index < row.Length ? row[index] : string.Empty;
+
+        /// <summary>Reads an embedded TSV file, skipping its header line and blank lines.</summary>
+        internal static IEnumerable<string[]> ReadTable(string fileName)
+        {
+            using Stream? stream =
+                typeof(ReplyCodeCatalog).Assembly.GetManifestResourceStream(ResourcePrefix + fileName);
+            if (stream == null) throw new InvalidOperationException("Missing embedded resource " + fileName + ".");
+            using var reader = new StreamReader(stream, new UTF8Encoding(false));
+            var rows = new List<string[]>();
+            bool header = true;
+            string? line;
+            while ((line = reader.ReadLine()) != null)
+            {
+                if (header) { header = false; continue; }
+                if (line.Trim().Length == 0) continue;
+                rows.Add(line.Split('\t'));
+            }
+            return rows;
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using SmtpTools.Core.Dns;
+using SmtpTools.Internal;
+
+namespace SmtpTools.Commands
+{
+    /// <summary>
+    /// Resolve-MailExchanger: where mail for a domain goes, as a sending MTA routes it (RFC 5321 §5.1).
+    /// Domains from the pipeline are collected and resolved together in EndProcessing, ThrottleLimit at a time with
+    /// one cache per run, so a thousand domains sharing a few exchangers cost a thousand MX queries and a few more.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Resolve, "MailExchanger")]
+    [OutputType(typeof(MailExchanger))]
+    public sealed class ResolveMailExchangerCommand : SmtpCmdletBase
+    {
+        private readonly List<string> _domains = new List<string>();
+
+        /// <summary>Mail domains or e-mail addresses; internationalized names are accepted.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name", "DomainName")]
+        [ValidateNotNullOrEmpty]
+        public string[] Domain { get; set; } = Array.Empty<string>();
+
+        /// <summary>DNS servers to ask (ip or ip:port); the system's resolvers when omitted.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Server { get; set; }
+
+        /// <summary>Which address records to resolve for each exchanger.</summary>
+        [Parameter]
+        public DnsAddressFamily AddressFamily { get; set; } = DnsAddressFamily.Any;
+
+        /// <summary>Seconds to wait for each DNS answer.</summary>
+        [Parameter]
+        [ValidateRange(1, 300)]
+        public int Timeout { get; set; } = 5;
+
+        /// <summary>How many more times an unanswered query is sent.</summary>
+        [Parameter]
+        [ValidateRange(0, 10)]
+        public int Retry { get; set; } = 2;
+
+        /// <summary>Ask over TCP only.</summary>
+        [Parameter]
+        public SwitchParameter TcpOnly { get; set; }
+
+        /// <summary>Order exchangers of equal preference by name instead of at random.</summary>
+        [Parameter]
+        public SwitchParameter NoShuffle { get; set; }
+
+        /// <summary>Write every DNS query and its answer to the information stream.</summary>
+        [Parameter]
+        public SwitchParameter Trace { get; set; }
+
+        /// <summary>How many domains are resolved at once.</summary>
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 16;
+
+        /// <summary>Emit results in input order rather than as each domain completes.</summary>
+        [Parameter]
+        public SwitchParameter Ordered { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord() => _domains.AddRange(Domain);
+
+        /// <inheritdoc />
+        protected override void EndProcessing()
+        {
+            if (_domains.Count == 0) return;
+            MxRouterOptions options = BuildOptions();
+            MxRouter router;
+            try
+            {
+                router = new MxRouter(options);
+            }
+            catch (InvalidOperationException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "DnsServerNotConfigured", ErrorCategory.ResourceUnavailable,
+                    null)
+                {
+                    ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Name a DNS server (-Server)." },
+                });
+                return;
+            }
+
+            using (router)
+            {
+                Run<bool>(async (post, cancel) =>
+                {
+                    if (Trace) options.Trace = step => post(() => WriteTraceStep(step));
+                    var pending = new (MailRoute?, DnsResolutionException?)?[_domains.Count];
+                    int next = 0;
+                    var gate = new object();
+                    await router.ResolveManyAsync(_domains, ThrottleLimit, (index, route, error) =>
+                    {
+                        if (!Ordered)
+                        {
+                            post(() => Emit(route, error));
+                            return;
+                        }
+                        // Posting under the lock keeps the queue in input order.
+                        lock (gate)
+                        {
+                            pending[index] = (route, error);
+                            while (next < pending.Length && pending[next] != null)
+                            {
+                                (MailRoute? r, DnsResolutionException? e) = pending[next]!.Value;
+                                pending[next++] = null;
+                                post(() => Emit(r, e));
+                            }
+                        }
+                    }, cancel).ConfigureAwait(false);
+                    return true;
+                });
+            }
+        }
+
+        private MxRouterOptions BuildOptions()
+        {
+            var servers = new List<IPEndPoint>();
+            foreach (string server in Server ?? Array.Empty<string>())
+            {
+                try
+                {
+                    servers.Add(MxRouterOptions.ParseServer(server));
+                }
+                catch (FormatException ex)
+                {
+                    // No domain can be resolved against a server we cannot even parse.
+                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidDnsServer", ErrorCategory.InvalidArgument, server)
+                    {
+                        ErrorDetails = new ErrorDetails(ex.Message)
+                        {
+                            RecommendedAction = "Give -Server as an IP address, with an optional :port.",
+                        },
+                    });
+                }
+            }
+            return new MxRouterOptions
+            {
+                Servers = servers,
+                Timeout = TimeSpan.FromSeconds(Timeout),
+                Retries = Retry,
+                TcpOnly = TcpOnly,
+                AddressFamily = AddressFamily,
+                NoShuffle = NoShuffle,
+            };
+        }
+
+        private void Emit(MailRoute? route, DnsResolutionException? error)
+        {
+            if (error != null) WriteError(ToErrorRecord(error));
+            if (route == null) return;
+            foreach (MailExchanger exchanger in route.Exchangers) WriteObject(exchanger);
+        }
+
+        // PSHOST makes the step show like Write-Host output, while -InformationVariable and 6> still capture it.
+        private void WriteTraceStep(DnsTraceStep step) =>
+            WriteInformation(step, new[] { "PSHOST", "SmtpTools.DnsTrace" });
+
+        internal static ErrorRecord ToErrorRecord(DnsResolutionException error)
+        {
+            (string id, ErrorCategory category, string? action) = error.Kind switch
+            {
+                DnsFailureKind.InvalidName => ("InvalidDomainName", ErrorCategory.InvalidArgument,
+                    "Give a domain name or an e-mail address."),
+                DnsFailureKind.NonExistentDomain => ("DomainNotFound", ErrorCategory.ObjectNotFound,
+                    "Check the spelling of the domain."),
+                DnsFailureKind.NoMailRecords => ("MailExchangerNotFound", ErrorCategory.ObjectNotFound,
+                    "The domain publishes no MX, A or AAAA record: it cannot receive mail."),
+                DnsFailureKind.CnameLoop => ("DnsCnameLoop", ErrorCategory.InvalidData,
+                    "The domain's DNS aliases point at each other; its DNS administrator must fix them."),
+                DnsFailureKind.CnameChainTooLong => ("DnsCnameChainTooLong", ErrorCategory.LimitsExceeded,
+                    "The domain's DNS aliases lead through too many names."),
+                DnsFailureKind.Refused => ("DnsRefused", ErrorCategory.PermissionDenied,
+                    "Ask a DNS server that resolves this domain for you (-Server)."),
+                DnsFailureKind.Timeout => ("DnsTimeout", ErrorCategory.OperationTimeout,
+                    "Check that the DNS server is reachable, or raise -Timeout and -Retry."),
+                DnsFailureKind.Unreachable => ("DnsServerUnreachable", ErrorCategory.ConnectionError,
+                    "Check the DNS server address and port (-Server)."),
+                _ => ("DnsServerFailure", ErrorCategory.ResourceUnavailable,
+                    "The DNS server could not answer; try again later or ask another server (-Server)."),
+            };
+            return new ErrorRecord(error, id, category, error.Domain)
+            {
+                ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = action },
+            };
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System;
+using System.Linq;
+using SmtpTools.Core.Codes;
+using Xunit;
+
+namespace SmtpTools.Core.Tests.Codes
+{
+    public class ReplyCodeExplainerTests
+    {
+        private static SmtpReplyCode Line(string line, ReplyLanguage language = ReplyLanguage.English) =>
+            ReplyCodeExplainer.ExplainReply(ReplyLineParser.Parse(new[] { line }).Single(), language);
+
+        [Theory]
+        [InlineData(500, SmtpReplyCategory.Syntax)]
+        [InlineData(214, SmtpReplyCategory.Information)]
+        [InlineData(421, SmtpReplyCategory.Connections)]
+        [InlineData(535, SmtpReplyCategory.Unspecified)]
+        [InlineData(441, SmtpReplyCategory.Unspecified)]
+        [InlineData(550, SmtpReplyCategory.MailSystem)]
+        [InlineData(597, SmtpReplyCategory.Unspecified)]
+        public void ExplainCode_SecondDigit_GivesCategory(int code, SmtpReplyCategory category)
+        {
+            Assert.Equal(category, ReplyCodeExplainer.ExplainCode(code, null, ReplyLanguage.English).Category);
+        }
+
+        [Theory]
+        [InlineData(250, SmtpReplyClass.PositiveCompletion, false, false, null)]
+        [InlineData(354, SmtpReplyClass.PositiveIntermediate, false, false, null)]
+        [InlineData(421, SmtpReplyClass.TransientNegative, true, false, true)]
+        [InlineData(550, SmtpReplyClass.PermanentNegative, false, true, false)]
+        public void ExplainCode_FirstDigit_GivesClassAndRetryability(int code, SmtpReplyClass cls, bool transient,
+            bool permanent, bool? retryable)
+        {
+            SmtpReplyCode result = ReplyCodeExplainer.ExplainCode(code, null, ReplyLanguage.English);
+
+            Assert.Equal(cls, result.Class);
+            Assert.Equal(transient, result.IsTransient);
+            Assert.Equal(permanent, result.IsPermanent);
+            Assert.Equal(retryable, result.Retryable);
+        }
+
+        [Theory]
+        [InlineData("en")]
+        [InlineData("zh-CN")]
+        public void ExplainCode_UnknownCode_IsExplainedByItsDigits(string tag)
+        {
+            Assert.True(ReplyTexts.TryParseLanguage(tag, out ReplyLanguage language));
+            SmtpReplyCode result = ReplyCodeExplainer.ExplainCode(479, null, language);
+
+            Assert.False(result.IsKnown);
+            Assert.Equal(SmtpReplyClass.TransientNegative, result.Class);
+            Assert.Equal(SmtpReplyCategory.Unspecified, result.Category);
+            Assert.True(result.Retryable);
+            Assert.Equal(ReplyTexts.DigitMeaning(479, language), result.Meaning);
+            Assert.Contains(ReplyTexts.ClassName(SmtpReplyClass.TransientNegative, language), result.Meaning);
+        }
+
+        [Fact]
+        public void ExplainCode_OutOfRange_Throws()
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => ReplyCodeExplainer.ExplainCode(99, null,
+                ReplyLanguage.English));
+        }
+
+        [Theory]
+        [InlineData("7.1.1")]
+        [InlineData("5.1")]
+        [InlineData("5.1.1.1")]
+        [InlineData("5.1234.1")]
+        [InlineData("five")]
+        public void ExplainEnhanced_Invalid_ThrowsFormatExceptionSayingWhatIsValid(string code)
+        {
+            FormatException e = Assert.Throws<FormatException>(
+                () => ReplyCodeExplainer.ExplainEnhanced(code, ReplyLanguage.English));
+
+            Assert.Contains("for example 5.1.1", e.Message);
+        }
+
+        [Fact]
+        public void ExplainReply_Microsoft365TenantAuthDisabled_MatchesVendor()
+        {
+            SmtpReplyCode result = Line(
+                "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant");
+
+            Assert.NotNull(result.Vendor);
+            Assert.Equal("Microsoft 365", result.Vendor!.Vendor);
+            Assert.Equal("5.7.139", result.Vendor.EnhancedCode);
+            Assert.Contains("Set-CASMailbox", result.Vendor.WhatToDo);
+            Assert.False(string.IsNullOrEmpty(result.Vendor.LikelyCause));
+            Assert.False(result.Retryable);
+        }
+
+        [Fact]
+        public void ExplainReply_TextMatchesButEnhancedCodeDiffers_IsNotThatVendorRow()
+        {
+            // The 5.7.3 row's text "Authentication unsuccessful" occurs here, but its enhanced code does not.
+            SmtpReplyCode result = Line("535 5.7.139 Authentication unsuccessful, basic authentication is disabled");
+
+            Assert.All(result.VendorMatches, v => Assert.Equal("5.7.139", v.EnhancedCode));
+        }
+
+        [Fact]
+        public void ExplainReply_EnhancedCodeInsideVendorRange_Matches()
+        {
+            SmtpReplyCode result = Line("550 5.7.620 Access denied, banned sending IP [203.0.113.7]");
+
+            Assert.Equal("5.7.606-649", result.Vendor?.EnhancedCode);
+        }
+
+        [Fact]
+        public void ExplainReply_NoDistinctiveText_HasNoVendor()
+        {
+            Assert.Null(Line("550 5.1.1 No such user here").Vendor);
+        }
+
+        [Fact]
+        public void ExplainEnhanced_VendorRowWithoutText_MatchesOnCodeAlone()
+        {
+            SmtpReplyCode result = ReplyCodeExplainer.ExplainEnhanced("5.6.11", ReplyLanguage.English);
+
+            Assert.Equal("Microsoft 365", result.Vendor?.Vendor);
+        }
+
+        [Fact]
+        public void ExplainReply_GreetingOrStartTls_PicksMeaningFromText()
+        {
+            Assert.Equal("RFC 3207", Line("220 2.0.0 Ready to start TLS").DefinedBy);
+            Assert.Equal("RFC 5321", Line("220 mx.example.com ESMTP Postfix").DefinedBy);
+            Assert.Equal("RFC 4954", Line("530 5.7.0 Authentication required").DefinedBy);
+            Assert.Equal("RFC 3207", Line("530 5.7.0 Must issue a STARTTLS command first").DefinedBy);
+        }
+
+        [Fact]
+        public void ExplainReply_WithRegisteredDetail_MeaningIsTheDetail()
+        {
+            SmtpReplyCode result = Line("550 5.1.1 <bob@example.com>: Recipient address rejected");
+
+            Assert.Equal("Bad destination mailbox address", result.Meaning);
+            Assert.Equal("Bad destination mailbox address", result.EnhancedDetailMeaning);
+            Assert.Equal("Permanent Failure", result.EnhancedClassMeaning);
+            Assert.Equal("Addressing Status", result.EnhancedSubjectMeaning);
+            Assert.StartsWith("Requested action not taken", result.CodeMeaning);
+            Assert.Equal("550 5.1.1 <bob@example.com>: Recipient address rejected", result.Reply);
+        }
+
+        [Fact]
+        public void ExplainReply_CatchAllDetail_MeaningIsTheCode()
+        {
+            SmtpReplyCode result = Line("250 2.0.0 Ok: queued as 4ABC");
+
+            Assert.Equal(result.CodeMeaning, result.Meaning);
+            Assert.Equal("Other undefined Status", result.EnhancedDetailMeaning);
+        }
+
+        [Fact]
+        public void ExplainEnhanced_UnregisteredDetail_FallsBackToClassAndSubject()
+        {
+            SmtpReplyCode result = ReplyCodeExplainer.ExplainEnhanced("4.7.500", ReplyLanguage.Chinese);
+
+            Assert.Null(result.EnhancedDetailMeaning);
+            Assert.Equal(SmtpReplyClass.TransientNegative, result.Class);
+            Assert.Contains("持续性临时失败", result.Meaning);
+            Assert.Contains("安全或策略状态", result.Meaning);
+        }
+
+        [Fact]
+        public void ExplainEnhanced_RegistryNotation_IsTheRegistryEntry()
+        {
+            SmtpReplyCode result = ReplyCodeExplainer.ExplainEnhanced("x.7.8", ReplyLanguage.English);
+
+            Assert.Equal("X.7.8", result.EnhancedCode);
+            Assert.Null(result.Class);
+            Assert.Null(result.Retryable);
+            Assert.Equal("Authentication credentials invalid", result.Meaning);
+        }
+
+        [Fact]
+        public void ExplainReply_Chinese_UsesChineseForCodeAndEnhancedTexts()
+        {
+            SmtpReplyCode result = Line("550 5.1.1 User unknown", ReplyLanguage.Chinese);
+
+            Assert.Equal("目的邮箱地址错误", result.Meaning);
+            Assert.Equal("要求的邮件操作未完成,邮箱不可用", result.CodeMeaning);
+            Assert.Equal("永久性失败", result.EnhancedClassMeaning);
+            Assert.Equal("zh-CN", result.Language);
+        }
+
+        [Theory]
+        [InlineData("zh-CN", "zh-CN")]
+        [InlineData("zh-TW", "zh-CN")]
+        [InlineData("zh", "zh-CN")]
+        [InlineData("en-US", "en")]
+        [InlineData("de-DE", "en")]
+        [InlineData("", "en")]
+        public void ForCulture_UiCulture_ChineseOnlyForChineseCultures(string culture, string expectedTag)
+        {
+            Assert.Equal(expectedTag, ReplyTexts.Tag(ReplyTexts.ForCulture(culture)));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using SmtpTools.Core.Dns;
+using Xunit;
+
+namespace SmtpTools.Core.Tests.Dns
+{
+    public sealed class DomainNameTests
+    {
+        [Theory]
+        [InlineData("example.test", "example.test", "example.test")]
+        [InlineData("Example.TEST.", "example.test", "example.test")]
+        [InlineData("alice@example.test", "example.test", "example.test")]
+        [InlineData("<alice@example.test>", "example.test", "example.test")]
+        [InlineData("\"a@b\"@example.test", "example.test", "example.test")]
+        [InlineData("bücher.example", "xn--bcher-kva.example", "bücher.example")]
+        [InlineData("xn--bcher-kva.example", "xn--bcher-kva.example", "bücher.example")]
+        [InlineData("münchen.例え.テスト", "xn--mnchen-3ya.xn--r8jz45g.xn--zckzah", "münchen.例え.テスト")]
+        public void ParseMailDomain_Name_ReturnsALabelAndUnicode(string input, string ascii, string unicode)
+        {
+            (string a, string u, IPAddress? literal) = DomainName.ParseMailDomain(input);
+
+            Assert.Equal(ascii, a);
+            Assert.Equal(unicode, u);
+            Assert.Null(literal);
+        }
+
+        [Theory]
+        [InlineData("user@[192.0.2.1]", "192.0.2.1")]
+        [InlineData("[IPv6:2001:db8::1]", "2001:db8::1")]
+        public void ParseMailDomain_AddressLiteral_ReturnsAddress(string input, string address)
+        {
+            (_, _, IPAddress? literal) = DomainName.ParseMailDomain(input);
+
+            Assert.Equal(IPAddress.Parse(address), literal);
+        }
+
+        [Theory]
+        [InlineData("")]
+        [InlineData("   ")]
+        [InlineData("alice@")]
+        [InlineData("a..b")]
+        [InlineData("[300.1.1.1]")]
+        [InlineData("[2001:db8::1]")]
+        [InlineData("toolonglabel-toolonglabel-toolonglabel-toolonglabel-toolonglabel.test")]
+        public void ParseMailDomain_Invalid_ThrowsInvalidName(string input)
+        {
+            DnsResolutionException ex = Assert.Throws<DnsResolutionException>(() => DomainName.ParseMailDomain(input));
+
+            Assert.Equal(DnsFailureKind.InvalidName, ex.Kind);
+        }
+
+        [Theory]
+        [InlineData("127.0.0.1", true)]
+        [InlineData("2001:db8::1", true)]
+        [InlineData("mx1.example.test", false)]
+        [InlineData("10", false)]
+        [InlineData("1.2.3.4.example", false)]
+        public void LooksLikeIpAddress_Host_DetectsLiterals(string host, bool expected)
+        {
+            Assert.Equal(expected, DomainName.LooksLikeIpAddress(host));
+        }
+    }
+}
