@@ -27,7 +27,8 @@ namespace SmtpTools.Core.Mime
         public string LocalPart => Address.Substring(0, Address.LastIndexOf('@'));
     }
 
-    /// <summary>Parses and checks mailboxes as users type them; MimeKit is used only inside the method bodies.</summary>
+    /// <summary>Parses and checks mailboxes as users type them; MimeKit is used only inside the method
+    /// bodies.</summary>
     internal static class MailboxParser
     {
         // RFC 5322 §3.2.3 atext, plus any non-ASCII character (RFC 6531 §3.3 UTF8-non-ascii).
@@ -46,7 +47,8 @@ namespace SmtpTools.Core.Mime
                 AllowAddressesWithoutDomain = false,
                 AddressParserComplianceMode = RfcComplianceMode.Loose,
             };
-            if (!InternetAddressList.TryParse(options, text, out InternetAddressList? list) || list is null || list.Count == 0)
+            if (!InternetAddressList.TryParse(options, text, out InternetAddressList? list) || list is null ||
+                list.Count == 0)
                 throw MessageErrors.InvalidAddress(parameter, text, "it cannot be read as an address.");
 
             var result = new List<MailboxText>(list.Count);
@@ -75,7 +77,8 @@ namespace SmtpTools.Core.Mime
             return list[0];
         }
 
-        /// <summary>Parses a bare reverse-path for MAIL FROM: <c>a@b</c>, <c>&lt;a@b&gt;</c>, or <c>&lt;&gt;</c>/empty.</summary>
+        /// <summary>Parses a bare reverse-path for MAIL FROM: <c>a@b</c>, <c>&lt;a@b&gt;</c>, or
+        /// <c>&lt;&gt;</c>/empty.</summary>
         /// <returns>The addr-spec, or an empty string for the null reverse-path.</returns>
         internal static string ParseReversePath(string text, string parameter)
         {
@@ -139,7 +142,8 @@ namespace SmtpTools.Core.Mime
             return !IsAscii(address.Substring(0, at)) || TryIdnEncode(address.Substring(at + 1)) is null;
         }
 
-        /// <summary>The domain in A-labels (RFC 5890), itself when already ASCII, or null when it cannot be encoded.</summary>
+        /// <summary>The domain in A-labels (RFC 5890), itself when already ASCII, or null when it cannot be
+        /// encoded.</summary>
         internal static string? TryIdnEncode(string domain)
         {
             if (IsAscii(domain)) return domain;

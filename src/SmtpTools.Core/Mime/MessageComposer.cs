@@ -34,9 +34,11 @@ namespace SmtpTools.Core.Mime
 
         private static readonly Regex LineBreaks = new Regex("\r\n|\r|\n", RegexOptions.CultureInvariant);
 
-        /// <summary>Validates the spec, opens the attachments and builds the message; nothing touches the network.</summary>
+        /// <summary>Validates the spec, opens the attachments and builds the message; nothing touches the
+        /// network.</summary>
         /// <exception cref="SmtpMessageException">The first problem found, naming the value to fix.</exception>
-        internal static async Task<MimeMessageContent> ComposeAsync(MessageSpec spec, CancellationToken cancellationToken)
+        internal static async Task<MimeMessageContent> ComposeAsync(MessageSpec spec,
+            CancellationToken cancellationToken)
         {
             if (spec is null) throw new ArgumentNullException(nameof(spec));
             cancellationToken.ThrowIfCancellationRequested();
@@ -44,7 +46,8 @@ namespace SmtpTools.Core.Mime
             MimeMessageContent content = Build(spec, out long attachmentBytes);
             try
             {
-                if (attachmentBytes <= MeasureLimit) await content.MeasureAsync(cancellationToken).ConfigureAwait(false);
+                if (attachmentBytes <= MeasureLimit)
+                    await content.MeasureAsync(cancellationToken).ConfigureAwait(false);
                 return content;
             }
             catch
@@ -54,7 +57,8 @@ namespace SmtpTools.Core.Mime
             }
         }
 
-        /// <summary>Checks everything that needs no file to be opened: addresses, header values, encoding, bodies.</summary>
+        /// <summary>Checks everything that needs no file to be opened: addresses, header values, encoding,
+        /// bodies.</summary>
         /// <exception cref="SmtpMessageException">The first problem found.</exception>
         internal static void Validate(MessageSpec spec)
         {
@@ -88,7 +92,8 @@ namespace SmtpTools.Core.Mime
                 throw new SmtpMessageException(SmtpMessageError.NoSender, "From", null,
                     "No sender address was given.", "Give the sender with -From, for example -From me@example.com.");
             result.From = MailboxParser.ParseSingle(spec.From!, "From");
-            if (!string.IsNullOrWhiteSpace(spec.Sender)) result.Sender = MailboxParser.ParseSingle(spec.Sender!, "Sender");
+            if (!string.IsNullOrWhiteSpace(spec.Sender))
+                result.Sender = MailboxParser.ParseSingle(spec.Sender!, "Sender");
             else if (spec.Sender != null && MailboxParser.ContainsLineBreakOrNul(spec.Sender))
                 throw MessageErrors.HeaderInjection("Sender", spec.Sender);
 
@@ -135,7 +140,8 @@ namespace SmtpTools.Core.Mime
             }
 
             foreach (KeyValuePair<string, string> inline in spec.InlineAttachments)
-                result.InlineAttachments.Add(new KeyValuePair<string, string>(CheckContentId(inline.Key), inline.Value));
+                result.InlineAttachments.Add(
+                    new KeyValuePair<string, string>(CheckContentId(inline.Key), inline.Value));
 
             foreach (string path in spec.Attachments) CheckFileExists(path, "Attachments");
             foreach (KeyValuePair<string, string> inline in result.InlineAttachments)
@@ -208,7 +214,8 @@ namespace SmtpTools.Core.Mime
         private static string CheckContentId(string contentId)
         {
             string value = (contentId ?? string.Empty).Trim();
-            if (MailboxParser.ContainsLineBreakOrNul(value)) throw MessageErrors.HeaderInjection("InlineAttachment", value);
+            if (MailboxParser.ContainsLineBreakOrNul(value))
+                throw MessageErrors.HeaderInjection("InlineAttachment", value);
             if (value.StartsWith("<", StringComparison.Ordinal) && value.EndsWith(">", StringComparison.Ordinal))
                 value = value.Substring(1, value.Length - 2);
             if (value.StartsWith("cid:", StringComparison.OrdinalIgnoreCase)) value = value.Substring(4);
@@ -289,7 +296,8 @@ namespace SmtpTools.Core.Mime
                 }
 
                 foreach (MailboxText m in c.ReplyTo)
-                    message.ReplyTo.Add(new MailboxAddress(MessageEncoding.For(encoding, m.Name), m.Name ?? "", m.Address));
+                    message.ReplyTo.Add(new MailboxAddress(MessageEncoding.For(encoding, m.Name), m.Name ?? "",
+                        m.Address));
                 foreach (MailboxText m in c.To)
                     message.To.Add(new MailboxAddress(MessageEncoding.For(encoding, m.Name), m.Name ?? "", m.Address));
                 foreach (MailboxText m in c.Cc)
@@ -550,7 +558,8 @@ namespace SmtpTools.Core.Mime
             catch (FormatException e)
             {
                 throw new SmtpMessageException(SmtpMessageError.InvalidMessage, "Path", source,
-                    $"'{source}' is not a MIME message: {e.Message}", "Give a file saved in .eml (RFC 5322) format.", e);
+                    $"'{source}' is not a MIME message: {e.Message}", "Give a file saved in .eml (RFC 5322) format.",
+                    e);
             }
 
             return FromParsed(message, source, envelopeFrom, recipients, notify, new List<IDisposable> { stream },

@@ -3,7 +3,8 @@ using System.Text;
 
 namespace SmtpTools.Core.Mime
 {
-    /// <summary>Turns -Encoding values into encodings, with the code-page encodings (gb2312, shift_jis…) available.</summary>
+    /// <summary>Turns -Encoding values into encodings, with the code-page encodings (gb2312, shift_jis…)
+    /// available.</summary>
     internal static class MessageEncoding
     {
         private static readonly object Gate = new object();
@@ -11,7 +12,8 @@ namespace SmtpTools.Core.Mime
 
         /// <summary>Registers CodePagesEncodingProvider once: .NET Core knows only the Unicode encodings, ASCII and
         /// Latin-1 without it. The package comes with MimeKit's netstandard2.0 dependencies. Call it before the first
-        /// MimeKit use: MimeKit caches each charset lookup, so a charset it failed to find once stays unknown.</summary>
+        /// MimeKit use: MimeKit caches each charset lookup, so a charset it failed to find once stays
+        /// unknown.</summary>
         internal static void EnsureCodePages()
         {
             lock (Gate)
@@ -22,7 +24,8 @@ namespace SmtpTools.Core.Mime
             }
         }
 
-        /// <summary>Resolves a System.Text.Encoding, an encoding name or a code page number; null gives UTF-8.</summary>
+        /// <summary>Resolves a System.Text.Encoding, an encoding name or a code page number; null gives
+        /// UTF-8.</summary>
         /// <exception cref="SmtpMessageException">UnknownEncoding, naming the value.</exception>
         internal static Encoding Resolve(object? value)
         {

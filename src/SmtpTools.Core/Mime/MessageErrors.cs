@@ -3,7 +3,8 @@ using System.Text;
 
 namespace SmtpTools.Core.Mime
 {
-    /// <summary>Builds the <see cref="SmtpMessageException"/> for each kind of bad input, so messages read alike.</summary>
+    /// <summary>Builds the <see cref="SmtpMessageException"/> for each kind of bad input, so messages read
+    /// alike.</summary>
     internal static class MessageErrors
     {
         /// <summary>Shows CR, LF, TAB and NUL visibly, so an error message never carries a raw line break.</summary>
@@ -31,7 +32,8 @@ namespace SmtpTools.Core.Mime
         internal static SmtpMessageException InvalidAddress(string parameter, string address, string why) =>
             new SmtpMessageException(SmtpMessageError.InvalidAddress, parameter, Visible(address),
                 $"The address '{Visible(address)}' given in -{parameter} is not a valid mailbox: {why}",
-                "Write the address as user@example.com, \"Display Name\" <user@example.com> or Name <user@example.com>.");
+                "Write the address as user@example.com, \"Display Name\" <user@example.com> or " +
+                "Name <user@example.com>.");
 
         internal static SmtpMessageException HeaderInjection(string parameter, string value) =>
             new SmtpMessageException(SmtpMessageError.HeaderInjection, parameter, Visible(value),

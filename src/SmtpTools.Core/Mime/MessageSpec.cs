@@ -9,10 +9,12 @@ namespace SmtpTools.Core.Mime
     /// </summary>
     internal sealed class MessageSpec
     {
-        /// <summary>The From: mailbox as typed: <c>a@b</c>, <c>"Name" &lt;a@b&gt;</c>, <c>Name &lt;a@b&gt;</c>.</summary>
+        /// <summary>The From: mailbox as typed: <c>a@b</c>, <c>"Name" &lt;a@b&gt;</c>, <c>Name
+        /// &lt;a@b&gt;</c>.</summary>
         public string? From { get; set; }
 
-        /// <summary>To: recipients; one string may hold a comma-separated list, as MailAddressCollection.Add allows.</summary>
+        /// <summary>To: recipients; one string may hold a comma-separated list, as MailAddressCollection.Add
+        /// allows.</summary>
         public IList<string> To { get; set; } = new List<string>();
 
         /// <summary>Cc: recipients.</summary>
@@ -45,7 +47,8 @@ namespace SmtpTools.Core.Mime
         /// <summary>Paths of files to attach; each is streamed from disk when the message is written.</summary>
         public IList<string> Attachments { get; set; } = new List<string>();
 
-        /// <summary>Content-Id (with or without angle brackets) → file path, for <c>cid:</c> references in the HTML.</summary>
+        /// <summary>Content-Id (with or without angle brackets) → file path, for <c>cid:</c> references in the
+        /// HTML.</summary>
         public IDictionary<string, string> InlineAttachments { get; set; } = new Dictionary<string, string>();
 
         /// <summary>Extra header fields, in order; a name may repeat.</summary>
@@ -55,13 +58,15 @@ namespace SmtpTools.Core.Mime
         /// <c>ascii</c>, PowerShell's <c>utf8NoBOM</c>…); null means UTF-8.</summary>
         public object? Encoding { get; set; }
 
-        /// <summary>Normal, High or Low; written as X-Priority, Priority and Importance as System.Net.Mail does.</summary>
+        /// <summary>Normal, High or Low; written as X-Priority, Priority and Importance as System.Net.Mail
+        /// does.</summary>
         public MailPriority Priority { get; set; } = MailPriority.Normal;
 
         /// <summary>DSN flags for RCPT NOTIFY= (RFC 3461); the SMTP layer turns them into parameters.</summary>
         public DeliveryNotificationOptions DeliveryNotificationOption { get; set; } = DeliveryNotificationOptions.None;
 
-        /// <summary>MAIL FROM when it differs from Sender/From; <c>&lt;&gt;</c> or an empty string is the null path.</summary>
+        /// <summary>MAIL FROM when it differs from Sender/From; <c>&lt;&gt;</c> or an empty string is the null
+        /// path.</summary>
         public string? EnvelopeFrom { get; set; }
     }
 }

@@ -50,7 +50,7 @@ namespace SmtpTools.Core.Mime
         public long? Size { get; private set; }
 
         /// <summary>The MimeKit MimeMessage, as object (the cmdlet must not name MimeKit types).</summary>
-        internal object MimeMessage => _message;
+        internal object MimeMessageObject => _message;
 
         /// <inheritdoc />
         public Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
@@ -58,10 +58,12 @@ namespace SmtpTools.Core.Mime
             if (_disposed) throw new ObjectDisposedException(nameof(MimeMessageContent));
             var message = (MimeMessage)_message;
             // Not async on purpose: no MimeKit-typed local is captured in a state machine.
-            return message.WriteToAsync((FormatOptions)CreateFormatOptions(NeedsSmtpUtf8), destination, cancellationToken);
+            var options = (FormatOptions)CreateFormatOptions(NeedsSmtpUtf8);
+            return message.WriteToAsync(options, destination, cancellationToken);
         }
 
-        /// <summary>Writes the message once to a counting stream to learn its exact size for SIZE= (RFC 1870).</summary>
+        /// <summary>Writes the message once to a counting stream to learn its exact size for SIZE= (RFC
+        /// 1870).</summary>
         internal async Task MeasureAsync(CancellationToken cancellationToken)
         {
             using var counter = new CountingStream();
@@ -97,7 +99,8 @@ namespace SmtpTools.Core.Mime
             text.Append("MAIL FROM:<").Append(Envelope.MailFrom).Append('>');
             if (NeedsSmtpUtf8) text.Append(" SMTPUTF8");
             text.Append("\r\n");
-            foreach (string recipient in Envelope.Recipients) text.Append("RCPT TO:<").Append(recipient).Append(">\r\n");
+            foreach (string recipient in Envelope.Recipients)
+                text.Append("RCPT TO:<").Append(recipient).Append(">\r\n");
             if (Envelope.Notify != System.Net.Mail.DeliveryNotificationOptions.None)
                 text.Append("Delivery notification: ").Append(Envelope.Notify).Append("\r\n");
             if (Size.HasValue) text.Append("Size: ").Append(Size.Value.ToString(CultureInfo.InvariantCulture))

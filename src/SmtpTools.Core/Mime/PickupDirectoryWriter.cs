@@ -64,7 +64,8 @@ namespace SmtpTools.Core.Mime
         {
             var text = new StringBuilder();
             text.Append("X-Sender: ").Append(envelope.MailFrom.Length == 0 ? "<>" : envelope.MailFrom).Append("\r\n");
-            foreach (string recipient in envelope.Recipients) text.Append("X-Receiver: ").Append(recipient).Append("\r\n");
+            foreach (string recipient in envelope.Recipients)
+                text.Append("X-Receiver: ").Append(recipient).Append("\r\n");
             return text.ToString();
         }
 

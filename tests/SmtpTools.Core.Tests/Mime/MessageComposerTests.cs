@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Mail;
+using System.Reflection;
+using System.Runtime.Loader;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -544,6 +546,50 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Equal(string.Empty, content.Envelope.MailFrom);
             Assert.Equal(new[] { "carol@example.test" }, content.Envelope.Recipients);
             Assert.Equal("object", parsed.Subject);
+        }
+
+        [Fact]
+        public async Task FromMimeMessageAsync_MessageFromAnotherMimeKitCopy_IsReadThroughItsOwnWriter()
+        {
+            // The module keeps its MimeKit in a private load context, so a user's MimeMessage is another type.
+            var context = new AssemblyLoadContext("other-mimekit", isCollectible: true);
+            try
+            {
+                Assembly other = context.LoadFromAssemblyPath(typeof(MimeMessage).Assembly.Location);
+                Type type = other.GetType("MimeKit.MimeMessage", throwOnError: true)!;
+                Assert.NotEqual(typeof(MimeMessage), type);
+                byte[] eml = Encoding.ASCII.GetBytes("From: a@example.test\r\nTo: b@example.test\r\n" +
+                    "Bcc: c@example.test\r\nSubject: foreign\r\n\r\nhello\r\n");
+                object foreign = type.GetMethod("Load", new[] { typeof(Stream), typeof(CancellationToken) })!
+                    .Invoke(null, new object[] { new MemoryStream(eml), CancellationToken.None })!;
+
+                using MimeMessageContent content = await MessageComposer.FromMimeMessageAsync(foreign, null, null,
+                    DeliveryNotificationOptions.None, CancellationToken.None);
+                byte[] bytes = await WriteAsync(content);
+
+                Assert.Equal("a@example.test", content.Envelope.MailFrom);
+                Assert.Equal(new[] { "b@example.test", "c@example.test" }, content.Envelope.Recipients);
+                Assert.Equal("foreign", Parse(bytes).Subject);
+                Assert.DoesNotContain("c@example.test", Encoding.ASCII.GetString(bytes));
+            }
+            finally
+            {
+                context.Unload();
+            }
+        }
+
+        [Fact]
+        public async Task LoadAsync_RawUtf8Header_Has8BitContent()
+        {
+            using var folder = new TempFolder();
+            string eml = folder.File("utf8.eml", Encoding.UTF8.GetBytes(
+                "From: a@example.test\r\nTo: b@example.test\r\nSubject: 你好\r\n\r\nhi\r\n"));
+
+            using MimeMessageContent content = await MessageComposer.LoadAsync(eml, null, null,
+                DeliveryNotificationOptions.None, CancellationToken.None);
+
+            Assert.True(content.Has8BitContent);
+            Assert.False(content.NeedsSmtpUtf8);
         }
 
         [Fact]

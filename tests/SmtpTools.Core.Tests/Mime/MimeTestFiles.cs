@@ -14,7 +14,8 @@ namespace SmtpTools.Core.Tests.Mime
     {
         public TempFolder()
         {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "smtptools-mime-" + Guid.NewGuid().ToString("N"));
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(),
+                "smtptools-mime-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(Path);
         }
 

@@ -39,6 +39,20 @@ namespace SmtpTools.Core.Tests.Mime
         }
 
         [Fact]
+        public async Task WriteAsync_Cancelled_LeavesNoFileBehind()
+        {
+            using var folder = new TempFolder();
+            using MimeMessageContent content = await MessageComposer.ComposeAsync(Spec(), CancellationToken.None);
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();
+
+            await Assert.ThrowsAnyAsync<System.OperationCanceledException>(
+                () => PickupDirectoryWriter.WriteAsync(content, folder.Path, cancelled.Token));
+
+            Assert.Empty(Directory.GetFiles(folder.Path));
+        }
+
+        [Fact]
         public async Task WriteAsync_MissingFolder_ErrorNamesFolder()
         {
             using var folder = new TempFolder();
