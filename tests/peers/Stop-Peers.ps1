@@ -1,0 +1,29 @@
+<#
+.SYNOPSIS
+Stops the test peers that Start-Peers.ps1 started (Postfix, Dovecot, NSD) and removes their run folder.
+#>
+[CmdletBinding()]
+param(
+    [string] $StateFile = (Join-Path $PSScriptRoot '../../out/peers/current'),
+    # Keep the run folder (logs, Maildir) for a post-mortem.
+    [switch] $KeepRunDir
+)
+
+$ErrorActionPreference = 'Continue'
+. (Join-Path $PSScriptRoot 'peers-common.ps1')
+. (Join-Path $PSScriptRoot 'postfix.ps1')
+. (Join-Path $PSScriptRoot 'nsd.ps1')
+
+$stateFull = [IO.Path]::GetFullPath($StateFile)
+if (-not (Test-Path $stateFull)) { return }
+$runDir = (Get-Content $stateFull -Raw).Trim()
+if ($runDir -and (Test-Path $runDir)) {
+    Stop-PostfixPeer -RunDir $runDir
+    Stop-DovecotPeer -RunDir $runDir
+    Stop-NsdPeer -RunDir $runDir
+    if (-not $KeepRunDir) { Remove-Item -Recurse -Force $runDir -ErrorAction SilentlyContinue }
+}
+Remove-Item $stateFull -ErrorAction SilentlyContinue
+foreach ($name in [Environment]::GetEnvironmentVariables().Keys -like 'SMTPTOOLS_*') {
+    [Environment]::SetEnvironmentVariable($name, $null)
+}

@@ -1,0 +1,150 @@
+# A private Postfix instance with Dovecot SASL, run from a throwaway folder. Nothing under /etc is read or changed.
+# Facts behind the settings: ../shared/reference/peer-setup-notes.md (seen working on Debian 12, Postfix 3.7).
+
+function Start-DovecotPeer([string] $RunDir, [string] $UserName, [string] $Password) {
+    $dir = Join-Path $RunDir 'dovecot'
+    New-Item -ItemType Directory -Force -Path $dir, (Join-Path $dir 'state') | Out-Null
+    Set-Content -Path (Join-Path $dir 'users') -Value "${UserName}:{PLAIN}${Password}"
+    # Dovecot's auth process runs as the dovecot user and must read the file; nobody else may.
+    & chown dovecot (Join-Path $dir 'users')
+    & chmod 0600 (Join-Path $dir 'users')
+    # protocols = none: Dovecot only answers Postfix's SASL questions. The delays are off so wrong-password tests
+    # finish at once; nodelay is what Dovecot checks per passdb answer.
+    $config = @"
+protocols = none
+ssl = no
+base_dir = $dir
+state_dir = $dir/state
+log_path = $RunDir/dovecot.log
+auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
+auth_failure_delay = 0
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/users
+  override_fields = nodelay=yes
+}
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=$dir
+}
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+"@
+    # Not inside base_dir: Dovecot puts a dovecot.conf symlink there and would loop on its own file.
+    $configFile = Join-Path $RunDir 'dovecot.conf'
+    Set-Content -Path $configFile -Value $config
+    # Dovecot keeps the caller's stderr open: give it files, or the test runner waits on the pipe forever.
+    Start-PeerDaemon -RunDir $RunDir -Name dovecot -Command dovecot, '-c', $configFile, '-F' 
+    Wait-Until { Test-Path (Join-Path $dir 'auth-postfix') } 'the Dovecot auth socket' -Seconds 15
+}
+
+function Start-PostfixPeer([string] $RunDir, [int] $SmtpPort, [int] $SmtpsPort, [int] $SubmissionPort,
+    [string] $CertFile, [string] $KeyFile) {
+    $etc = Join-Path $RunDir 'etc'
+    $mail = Join-Path $RunDir 'mail'
+    New-Item -ItemType Directory -Force -Path $etc, (Join-Path $RunDir 'queue'), (Join-Path $RunDir 'data'), $mail | Out-Null
+    # The virtual delivery agent writes as nobody (virtual_uid_maps below).
+    & chown 65534:65534 $mail
+    & chown postfix (Join-Path $RunDir 'data')
+
+    $main = @"
+compatibility_level = 3.6
+queue_directory = $RunDir/queue
+data_directory = $RunDir/data
+mail_owner = postfix
+myhostname = mail.smtptools.test
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mydestination =
+alias_maps =
+alias_database =
+nis_domain_name =
+mynetworks = 127.0.0.0/8
+smtpd_peername_lookup = no
+maillog_file = $RunDir/maillog
+maillog_file_prefixes = $RunDir
+virtual_mailbox_domains = static:all
+virtual_mailbox_base = $mail
+virtual_mailbox_maps = static:catchall/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_mailbox_limit = 0
+local_transport = virtual
+default_transport = error:test peers deliver nothing outside this machine
+relay_transport = `$default_transport
+local_header_rewrite_clients =
+smtpd_tls_cert_file = $CertFile
+smtpd_tls_key_file = $KeyFile
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $RunDir/dovecot/auth-postfix
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_error_sleep_time = 0
+smtpd_soft_error_limit = 1000
+smtpd_hard_error_limit = 1000
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+message_size_limit = 10240000
+"@
+    # chroot n everywhere: the run folder is not laid out as a chroot jail.
+    $master = @"
+127.0.0.1:$SmtpPort inet n - n - - smtpd
+127.0.0.1:$SmtpsPort inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
+127.0.0.1:$SubmissionPort inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+tlsmgr unix - - n 1000? 1 tlsmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+error unix - - n - - error
+retry unix - - n - - error
+virtual unix - n n - - virtual
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+proxymap unix - - n - - proxymap
+postlog unix-dgram n - n - 1 postlogd
+"@
+    Set-Content -Path (Join-Path $etc 'main.cf') -Value $main
+    Set-Content -Path (Join-Path $etc 'master.cf') -Value $master
+    # Postfix waits up to ~2 s for a main.cf younger than 2 s; backdating it skips that wait.
+    & touch -d '1 minute ago' (Join-Path $etc 'main.cf') (Join-Path $etc 'master.cf')
+
+    $out = & postfix -c $etc start 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "postfix start failed: $out (log: $RunDir/maillog)" }
+    foreach ($port in $SmtpPort, $SmtpsPort, $SubmissionPort) {
+        Wait-Until { Test-TcpPort -Port $port } "Postfix on 127.0.0.1:$port" -Seconds 20
+    }
+}
+
+function Stop-PostfixPeer([string] $RunDir) {
+    $etc = Join-Path $RunDir 'etc'
+    $pidFile = Join-Path $RunDir 'queue/pid/master.pid'
+    if (Test-Path $pidFile) {
+        # Postfix holds a lock on its pid file that .NET's reader refuses; cat does not care.
+        $masterPid = [int](& cat $pidFile).Trim()
+        # The master is a session leader: every process of the instance has its PID as session ID.
+        & postfix -c $etc abort *> $null
+        Stop-ProcessSession -SessionId $masterPid
+    }
+}
+
+function Stop-DovecotPeer([string] $RunDir) {
+    $pidFile = Join-Path $RunDir 'dovecot.pid'
+    if (Test-Path $pidFile) {
+        $dovecotPid = [int](Get-Content $pidFile -Raw).Trim()
+        # SIGKILL of the whole session: a graceful Dovecot stop sleeps a second for nothing here.
+        Stop-ProcessSession -SessionId $dovecotPid
+    }
+}
