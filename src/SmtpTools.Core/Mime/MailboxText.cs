@@ -84,6 +84,9 @@ namespace SmtpTools.Core.Mime
         {
             if (ContainsLineBreakOrNul(text)) throw MessageErrors.HeaderInjection(parameter, text);
             string value = text.Trim();
+            // "Name <a@b>" as in -From: only the address goes into the envelope.
+            if (!value.StartsWith("<", StringComparison.Ordinal) && value.IndexOf('<') > 0)
+                return ParseSingle(value, parameter).Address;
             if (value.StartsWith("<", StringComparison.Ordinal) && value.EndsWith(">", StringComparison.Ordinal))
                 value = value.Substring(1, value.Length - 2).Trim();
             // RFC 5321 §4.5.5: the null reverse-path, for bounces and auto-replies.

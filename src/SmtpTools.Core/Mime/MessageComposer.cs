@@ -406,7 +406,7 @@ namespace SmtpTools.Core.Mime
                 // for non-ASCII and long lines); attachments are base64 already and are not read here.
                 message.Prepare(EncodingConstraint.SevenBit, 78);
 
-                var envelope = new SmtpEnvelope(MailboxParser.ToEnvelope(c.MailFrom), c.Recipients,
+                var envelope = new MessageEnvelope(MailboxParser.ToEnvelope(c.MailFrom), c.Recipients,
                     spec.DeliveryNotificationOption);
                 bool has8Bit = HeadersHave8Bit(message, c.NeedsSmtpUtf8);
                 return new MimeMessageContent(message, envelope, c.NeedsSmtpUtf8, has8Bit, message.MessageId, owned);
@@ -622,7 +622,7 @@ namespace SmtpTools.Core.Mime
             // Re-encode only parts whose data is not 7-bit clean; signed parts are left as they are by MimeKit.
             message.Prepare(EncodingConstraint.SevenBit, 78);
             bool has8Bit = HeadersHave8Bit(message, needsUtf8);
-            var envelope = new SmtpEnvelope(MailboxParser.ToEnvelope(mailFrom), rcpt, notify);
+            var envelope = new MessageEnvelope(MailboxParser.ToEnvelope(mailFrom), rcpt, notify);
             return new MimeMessageContent(message, envelope, needsUtf8, has8Bit, message.MessageId, owned, tempFiles);
         }
     }

@@ -22,7 +22,7 @@ namespace SmtpTools.Core.Mime
         private readonly List<string> _tempFiles;
         private bool _disposed;
 
-        internal MimeMessageContent(object message, SmtpEnvelope envelope, bool needsSmtpUtf8, bool has8BitContent,
+        internal MimeMessageContent(object message, MessageEnvelope envelope, bool needsSmtpUtf8, bool has8BitContent,
             string? messageId, List<IDisposable> owned, List<string>? tempFiles = null)
         {
             _message = message;
@@ -35,7 +35,7 @@ namespace SmtpTools.Core.Mime
         }
 
         /// <summary>MAIL FROM, the RCPT list and the DSN flags.</summary>
-        public SmtpEnvelope Envelope { get; }
+        public MessageEnvelope Envelope { get; }
 
         /// <summary>The Message-Id without angle brackets, or null when a loaded message has none.</summary>
         public string? MessageId { get; }

@@ -60,7 +60,7 @@ namespace SmtpTools.Core.Mime
             }
         }
 
-        private static string EnvelopeLines(SmtpEnvelope envelope)
+        private static string EnvelopeLines(MessageEnvelope envelope)
         {
             var text = new StringBuilder();
             text.Append("X-Sender: ").Append(envelope.MailFrom.Length == 0 ? "<>" : envelope.MailFrom).Append("\r\n");

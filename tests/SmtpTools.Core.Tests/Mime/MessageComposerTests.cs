@@ -357,6 +357,7 @@ namespace SmtpTools.Core.Tests.Mime
         [InlineData("<bounces@example.test>", "boss@example.test", "bounces@example.test")]
         [InlineData("<>", null, "")]
         [InlineData("", null, "")]
+        [InlineData("Bounces <bounces@example.test>", null, "bounces@example.test")]
         public async Task ComposeAsync_MailFrom_EnvelopeFromThenSenderThenFrom(string? envelopeFrom, string? sender,
             string expected)
         {
@@ -385,6 +386,17 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Equal(new[] { "a@example.test", "b@example.test", "B@example.test" }, content.Envelope.Recipients);
             Assert.Equal(DeliveryNotificationOptions.OnFailure | DeliveryNotificationOptions.Delay,
                 content.Envelope.Notify);
+        }
+
+        [Fact]
+        public async Task ComposeAsync_NeverWithOtherFlags_NotifyIsNeverAlone()
+        {
+            MessageSpec spec = Spec();
+            spec.DeliveryNotificationOption = DeliveryNotificationOptions.Never | DeliveryNotificationOptions.OnFailure;
+
+            using MimeMessageContent content = await MessageComposer.ComposeAsync(spec, CancellationToken.None);
+
+            Assert.Equal(DeliveryNotificationOptions.Never, content.Envelope.Notify);
         }
 
         [Fact]
