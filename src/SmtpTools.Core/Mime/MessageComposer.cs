@@ -20,8 +20,8 @@ namespace SmtpTools.Core.Mime
     /// </summary>
     internal static class MessageComposer
     {
-        /// <summary>Messages whose attachments add up to at most this many bytes are measured for SIZE=; larger ones
-        /// report no size rather than being read twice.</summary>
+        /// <summary>Messages whose attachments add up to at most this many bytes are measured for SIZE= by writing
+        /// them once; larger ones are computed from the file lengths so that no file is read twice.</summary>
         internal const long MeasureLimit = 32L * 1024 * 1024;
 
         // Headers that have their own parameter or define the MIME structure: setting them by -Header would
@@ -37,7 +37,12 @@ namespace SmtpTools.Core.Mime
         /// <summary>Validates the spec, opens the attachments and builds the message; nothing touches the
         /// network.</summary>
         /// <exception cref="SmtpMessageException">The first problem found, naming the value to fix.</exception>
-        internal static async Task<MimeMessageContent> ComposeAsync(MessageSpec spec,
+        internal static Task<MimeMessageContent> ComposeAsync(MessageSpec spec,
+            CancellationToken cancellationToken) => ComposeAsync(spec, MeasureLimit, cancellationToken);
+
+        /// <summary>As <see cref="ComposeAsync(MessageSpec, CancellationToken)"/>; messages whose attachments exceed
+        /// <paramref name="measureLimit"/> bytes get their size computed from the file lengths instead.</summary>
+        internal static async Task<MimeMessageContent> ComposeAsync(MessageSpec spec, long measureLimit,
             CancellationToken cancellationToken)
         {
             if (spec is null) throw new ArgumentNullException(nameof(spec));
@@ -46,8 +51,10 @@ namespace SmtpTools.Core.Mime
             MimeMessageContent content = Build(spec, out long attachmentBytes);
             try
             {
-                if (attachmentBytes <= MeasureLimit)
+                if (attachmentBytes <= measureLimit)
                     await content.MeasureAsync(cancellationToken).ConfigureAwait(false);
+                else
+                    content.ComputeSizeFromFileLengths();
                 return content;
             }
             catch
@@ -281,6 +288,7 @@ namespace SmtpTools.Core.Mime
             CheckedSpec c = Check(spec);
             Encoding encoding = c.Encoding;
             var owned = new List<IDisposable>();
+            var fileParts = new List<KeyValuePair<object, long>>();
             attachmentBytes = 0;
             try
             {
@@ -376,6 +384,7 @@ namespace SmtpTools.Core.Mime
                         attachmentBytes += stream.Length;
                         var part = (MimePart)CreateFilePart(inline.Value, stream, ContentDisposition.Inline);
                         part.ContentId = inline.Key;
+                        fileParts.Add(new KeyValuePair<object, long>(part, stream.Length));
                         related.Add(part);
                     }
 
@@ -395,7 +404,9 @@ namespace SmtpTools.Core.Mime
                         FileStream stream = OpenAttachment(path, "Attachments");
                         owned.Add(stream);
                         attachmentBytes += stream.Length;
-                        mixed.Add((MimeEntity)CreateFilePart(path, stream, ContentDisposition.Attachment));
+                        var part = (MimePart)CreateFilePart(path, stream, ContentDisposition.Attachment);
+                        fileParts.Add(new KeyValuePair<object, long>(part, stream.Length));
+                        mixed.Add(part);
                     }
 
                     body = mixed;
@@ -409,7 +420,8 @@ namespace SmtpTools.Core.Mime
                 var envelope = new MessageEnvelope(MailboxParser.ToEnvelope(c.MailFrom), c.Recipients,
                     spec.DeliveryNotificationOption);
                 bool has8Bit = HeadersHave8Bit(message, c.NeedsSmtpUtf8);
-                return new MimeMessageContent(message, envelope, c.NeedsSmtpUtf8, has8Bit, message.MessageId, owned);
+                return new MimeMessageContent(message, envelope, c.NeedsSmtpUtf8, has8Bit, message.MessageId, owned,
+                    null, fileParts);
             }
             catch
             {

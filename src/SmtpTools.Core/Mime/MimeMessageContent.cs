@@ -20,11 +20,15 @@ namespace SmtpTools.Core.Mime
         private readonly object _message;
         private readonly List<IDisposable> _owned;
         private readonly List<string> _tempFiles;
+        // Each base64 file part (a MimeKit MimePart, as object) with its file length, for the size computation.
+        private readonly List<KeyValuePair<object, long>> _fileParts;
         private bool _disposed;
 
         internal MimeMessageContent(object message, MessageEnvelope envelope, bool needsSmtpUtf8, bool has8BitContent,
-            string? messageId, List<IDisposable> owned, List<string>? tempFiles = null)
+            string? messageId, List<IDisposable> owned, List<string>? tempFiles = null,
+            List<KeyValuePair<object, long>>? fileParts = null)
         {
+            _fileParts = fileParts ?? new List<KeyValuePair<object, long>>();
             _message = message;
             Envelope = envelope;
             NeedsSmtpUtf8 = needsSmtpUtf8;
@@ -69,6 +73,47 @@ namespace SmtpTools.Core.Mime
             using var counter = new CountingStream();
             await WriteToAsync(counter, cancellationToken).ConfigureAwait(false);
             Size = counter.Length;
+        }
+
+        /// <summary>
+        /// Computes the exact size without reading the attachment files: the message is written once with each file
+        /// part emptied, and the base64 length of each file, which depends only on its length, is added back.
+        /// </summary>
+        internal void ComputeSizeFromFileLengths()
+        {
+            var options = (FormatOptions)CreateFormatOptions(NeedsSmtpUtf8);
+            var message = (MimeMessage)_message;
+            var saved = new List<IMimeContent>(_fileParts.Count);
+            long total = 0;
+            try
+            {
+                foreach (KeyValuePair<object, long> pair in _fileParts)
+                {
+                    var part = (MimePart)pair.Key;
+                    saved.Add(part.Content);
+                    part.Content = new MimeContent(new MemoryStream(Array.Empty<byte>()));
+                    total += Base64Length(pair.Value);
+                }
+
+                using var counter = new CountingStream();
+                message.WriteTo(options, counter);
+                Size = counter.Length + total;
+            }
+            finally
+            {
+                for (int i = 0; i < saved.Count; i++) ((MimePart)_fileParts[i].Key).Content = saved[i];
+            }
+        }
+
+        /// <summary>Bytes MimeKit writes for n bytes in base64: 76-character lines (57 input bytes, RFC 2045 §6.8),
+        /// each ended by CRLF.</summary>
+        internal static long Base64Length(long n)
+        {
+            long full = n / 57;
+            long rest = n % 57;
+            long chars = full * 76 + (rest > 0 ? (rest + 2) / 3 * 4 : 0);
+            long lines = full + (rest > 0 ? 1 : 0);
+            return chars + 2 * lines;
         }
 
         /// <summary>The MimeKit FormatOptions (as object) every write uses: CRLF, Bcc hidden, UTF-8 headers only

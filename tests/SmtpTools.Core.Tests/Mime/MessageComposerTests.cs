@@ -448,6 +448,35 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Equal((await WriteAsync(content)).Length, content.Size);
         }
 
+        [Theory]
+        [InlineData(new[] { 0 })]
+        [InlineData(new[] { 1, 2, 3 })]
+        [InlineData(new[] { 56, 57, 58 })]
+        [InlineData(new[] { 113, 114, 115, 171 })]
+        [InlineData(new[] { 4095, 70001 })]
+        public async Task ComposeAsync_SizeComputedFromFileLengths_EqualsWrittenLength(int[] lengths)
+        {
+            using var folder = new TempFolder();
+            MessageSpec spec = Spec();
+            spec.Body = null;
+            spec.TextBody = "text";
+            spec.HtmlBody = "<img src=\"cid:img\">";
+            var random = new Random(lengths.Length);
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                byte[] data = new byte[lengths[i]];
+                random.NextBytes(data);
+                spec.Attachments.Add(folder.File("file" + i + ".bin", data));
+            }
+
+            spec.InlineAttachments["img"] = folder.File("img.png", new byte[] { 1, 2, 3, 4, 5 });
+
+            // A limit of -1 forces the computed path even for these small files.
+            using MimeMessageContent content = await MessageComposer.ComposeAsync(spec, -1, CancellationToken.None);
+
+            Assert.Equal((await WriteAsync(content)).Length, content.Size);
+        }
+
         [Fact]
         public async Task WriteToAsync_Twice_SameBytes()
         {
