@@ -177,7 +177,7 @@ namespace SmtpTools.Core.Mime
             {
                 string? charset = textPart.ContentType.Charset;
                 if (charset != null) text.Append("; charset=").Append(charset);
-                text.Append(", ").Append(textPart.ContentTransferEncoding.ToString().ToLowerInvariant());
+                text.Append(", ").Append(EncodingName(textPart.ContentTransferEncoding));
                 string body = textPart.Text ?? string.Empty;
                 text.Append(", ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append(" characters");
             }
@@ -186,7 +186,7 @@ namespace SmtpTools.Core.Mime
                 if (part.FileName != null) text.Append(" \"").Append(part.FileName).Append('"');
                 if (part.ContentId != null) text.Append(" <").Append(part.ContentId).Append('>');
                 if (part.ContentDisposition != null) text.Append(", ").Append(part.ContentDisposition.Disposition);
-                text.Append(", ").Append(part.ContentTransferEncoding.ToString().ToLowerInvariant());
+                text.Append(", ").Append(EncodingName(part.ContentTransferEncoding));
                 Stream? stream = part.Content?.Stream;
                 if (stream != null && stream.CanSeek)
                     text.Append(", ").Append(stream.Length.ToString(CultureInfo.InvariantCulture)).Append(" bytes");
@@ -197,6 +197,20 @@ namespace SmtpTools.Core.Mime
             }
 
             text.Append("\r\n");
+        }
+
+        /// <summary>The Content-Transfer-Encoding as RFC 2045 §6.1 spells it.</summary>
+        private static string EncodingName(object encoding)
+        {
+            switch ((ContentEncoding)encoding)
+            {
+                case ContentEncoding.Base64: return "base64";
+                case ContentEncoding.QuotedPrintable: return "quoted-printable";
+                case ContentEncoding.EightBit: return "8bit";
+                case ContentEncoding.Binary: return "binary";
+                case ContentEncoding.UUEncode: return "x-uuencode";
+                default: return "7bit";
+            }
         }
 
         /// <summary>Closes the attachment files and removes any temporary copy.</summary>
