@@ -12,7 +12,8 @@ namespace SmtpTools.Core.Mime
 {
     /// <summary>
     /// A built message and its envelope, ready for DATA, BDAT or a pickup folder. Attachments stay on disk and are
-    /// streamed on every write. Dispose it after sending: it holds the attachment files open.
+    /// streamed on every write, so it can be written again for a retry or another MX, but one write at a time (the
+    /// file positions are shared). Dispose it after sending: it holds the attachment files open.
     /// </summary>
     internal sealed class MimeMessageContent : ISmtpMessageContent, IDisposable
     {

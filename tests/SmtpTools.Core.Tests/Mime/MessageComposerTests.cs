@@ -556,6 +556,13 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Equal("stored@example.test", content.MessageId);
             Assert.DoesNotContain("secret@example.test", Encoding.ASCII.GetString(bytes));
             Assert.Equal("body line\n", Parse(bytes).TextBody);
+            // The file has bare LF line ends; what is written (and counted for SIZE=) has CRLF throughout.
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (bytes[i] == '\n') Assert.Equal((byte)'\r', bytes[i - 1]);
+            }
+
+            Assert.Equal(bytes.Length, content.Size);
             Assert.Contains("\r\n\r\nbody line\r\n", Encoding.ASCII.GetString(bytes));
         }
 
