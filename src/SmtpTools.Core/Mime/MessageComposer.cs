@@ -95,6 +95,8 @@ namespace SmtpTools.Core.Mime
         {
             var result = new CheckedSpec { Encoding = MessageEncoding.Resolve(spec.Encoding) };
 
+            if (spec.From != null && MailboxParser.ContainsLineBreakOrNul(spec.From))
+                throw MessageErrors.HeaderInjection("From", spec.From);
             if (string.IsNullOrWhiteSpace(spec.From))
                 throw new SmtpMessageException(SmtpMessageError.NoSender, "From", null,
                     "No sender address was given.", "Give the sender with -From, for example -From me@example.com.");

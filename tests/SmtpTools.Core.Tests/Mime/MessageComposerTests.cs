@@ -166,6 +166,8 @@ namespace SmtpTools.Core.Tests.Mime
             list.Add(Case("From", s => s.From = "\"Me" + evil + "\" <me@example.test>"));
             list.Add(Case("From", s => s.From = "me@example.test\r\nX-Evil: 1"));
             list.Add(Case("Sender", s => s.Sender = "Boss\r <boss@example.test>"));
+            list.Add(Case("Sender", s => s.Sender = "\r\n"));
+            list.Add(Case("From", s => s.From = "\r\n"));
             list.Add(Case("To", s => s.To = new List<string> { "Bob\n <bob@example.test>" }));
             list.Add(Case("Cc", s => s.Cc.Add("cc@example.test\r\n")));
             list.Add(Case("Bcc", s => s.Bcc.Add("bcc@example.test\n")));
