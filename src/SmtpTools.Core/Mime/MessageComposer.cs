@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.Mail;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
@@ -20,8 +22,8 @@ namespace SmtpTools.Core.Mime
     /// </summary>
     internal static class MessageComposer
     {
-        /// <summary>Messages whose attachments add up to at most this many bytes are measured for SIZE= by writing
-        /// them once; larger ones are computed from the file lengths so that no file is read twice.</summary>
+        /// <summary>An .eml up to this many bytes is measured for SIZE= by writing it once; a larger one reports no
+        /// size rather than being read twice.</summary>
         internal const long MeasureLimit = 32L * 1024 * 1024;
 
         // Headers that have their own parameter or define the MIME structure: setting them by -Header would
@@ -34,28 +36,19 @@ namespace SmtpTools.Core.Mime
 
         private static readonly Regex LineBreaks = new Regex("\r\n|\r|\n", RegexOptions.CultureInvariant);
 
-        /// <summary>Validates the spec, opens the attachments and builds the message; nothing touches the
-        /// network.</summary>
+        /// <summary>Validates the spec, opens the attachments and builds the message; nothing touches the network.
+        /// The exact size for SIZE= is computed without reading the attachment files.</summary>
         /// <exception cref="SmtpMessageException">The first problem found, naming the value to fix.</exception>
-        internal static Task<MimeMessageContent> ComposeAsync(MessageSpec spec,
-            CancellationToken cancellationToken) => ComposeAsync(spec, MeasureLimit, cancellationToken);
-
-        /// <summary>As <see cref="ComposeAsync(MessageSpec, CancellationToken)"/>; messages whose attachments exceed
-        /// <paramref name="measureLimit"/> bytes get their size computed from the file lengths instead.</summary>
-        internal static async Task<MimeMessageContent> ComposeAsync(MessageSpec spec, long measureLimit,
-            CancellationToken cancellationToken)
+        internal static Task<MimeMessageContent> ComposeAsync(MessageSpec spec, CancellationToken cancellationToken)
         {
             if (spec is null) throw new ArgumentNullException(nameof(spec));
             cancellationToken.ThrowIfCancellationRequested();
             MessageEncoding.EnsureCodePages();
-            MimeMessageContent content = Build(spec, out long attachmentBytes);
+            MimeMessageContent content = Build(spec);
             try
             {
-                if (attachmentBytes <= measureLimit)
-                    await content.MeasureAsync(cancellationToken).ConfigureAwait(false);
-                else
-                    content.ComputeSizeFromFileLengths();
-                return content;
+                content.ComputeSizeFromFileLengths();
+                return Task.FromResult(content);
             }
             catch
             {
@@ -285,13 +278,12 @@ namespace SmtpTools.Core.Mime
 
         private static string NormalizeLineBreaks(string text) => LineBreaks.Replace(text, "\r\n");
 
-        private static MimeMessageContent Build(MessageSpec spec, out long attachmentBytes)
+        private static MimeMessageContent Build(MessageSpec spec)
         {
             CheckedSpec c = Check(spec);
             Encoding encoding = c.Encoding;
             var owned = new List<IDisposable>();
             var fileParts = new List<KeyValuePair<object, long>>();
-            attachmentBytes = 0;
             try
             {
                 var message = new MimeMessage();
@@ -383,7 +375,6 @@ namespace SmtpTools.Core.Mime
                     {
                         FileStream stream = OpenAttachment(inline.Value, "InlineAttachment");
                         owned.Add(stream);
-                        attachmentBytes += stream.Length;
                         var part = (MimePart)CreateFilePart(inline.Value, stream, ContentDisposition.Inline);
                         part.ContentId = inline.Key;
                         fileParts.Add(new KeyValuePair<object, long>(part, stream.Length));
@@ -405,7 +396,6 @@ namespace SmtpTools.Core.Mime
                     {
                         FileStream stream = OpenAttachment(path, "Attachments");
                         owned.Add(stream);
-                        attachmentBytes += stream.Length;
                         var part = (MimePart)CreateFilePart(path, stream, ContentDisposition.Attachment);
                         fileParts.Add(new KeyValuePair<object, long>(part, stream.Length));
                         mixed.Add(part);
@@ -504,15 +494,42 @@ namespace SmtpTools.Core.Mime
         /// Uses a MimeKit MimeMessage object (-MimeMessage; unwrap PSObject first). A message from another copy of
         /// MimeKit (another load context) is written to a temporary file and read back with ours.
         /// </summary>
-        internal static Task<MimeMessageContent> FromMimeMessageAsync(object mimeMessage, string? envelopeFrom,
+        internal static async Task<MimeMessageContent> FromMimeMessageAsync(object mimeMessage, string? envelopeFrom,
             IEnumerable<string>? recipients, DeliveryNotificationOptions notify, CancellationToken cancellationToken)
         {
             if (mimeMessage is null) throw new ArgumentNullException(nameof(mimeMessage));
             cancellationToken.ThrowIfCancellationRequested();
             MessageEncoding.EnsureCodePages();
+            MimeMessageContent content = FromMimeMessage(mimeMessage, envelopeFrom, recipients, notify,
+                out long contentBytes, cancellationToken);
+            try
+            {
+                if (contentBytes <= MeasureLimit) await content.MeasureAsync(cancellationToken).ConfigureAwait(false);
+                return content;
+            }
+            catch
+            {
+                content.Dispose();
+                throw;
+            }
+        }
+
+        private static MimeMessageContent FromMimeMessage(object mimeMessage, string? envelopeFrom,
+            IEnumerable<string>? recipients, DeliveryNotificationOptions notify, out long contentBytes,
+            CancellationToken cancellationToken)
+        {
             if (mimeMessage is MimeMessage ours)
-                return Task.FromResult(FromParsed(ours, "MimeMessage", envelopeFrom, recipients, notify,
-                    new List<IDisposable>(), null));
+            {
+                contentBytes = 0;
+                foreach (MimePart part in ours.BodyParts.OfType<MimePart>())
+                {
+                    Stream? stream = part.Content?.Stream;
+                    contentBytes += stream is null ? 0 : stream.CanSeek ? stream.Length : long.MaxValue / 2;
+                }
+
+                return FromParsed(ours, "MimeMessage", envelopeFrom, recipients, notify, new List<IDisposable>(),
+                    null);
+            }
 
             // A MimeMessage from MimeKit loaded elsewhere (the caller's own copy) is a different type to this
             // assembly; its WriteTo(string, CancellationToken) gives the bytes without buffering them in memory.
@@ -527,12 +544,22 @@ namespace SmtpTools.Core.Mime
             string temp = Path.Combine(Path.GetTempPath(), "SmtpTools-" + Guid.NewGuid().ToString("N") + ".eml");
             try
             {
-                writeTo.Invoke(mimeMessage, new object[] { temp, cancellationToken });
+                try
+                {
+                    writeTo.Invoke(mimeMessage, new object[] { temp, cancellationToken });
+                }
+                catch (TargetInvocationException e) when (e.InnerException != null)
+                {
+                    // Surface the writer's own exception (cancellation, disk full), not the reflection wrapper.
+                    ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                }
+
                 FileStream stream = OpenAttachment(temp, "MimeMessage");
                 try
                 {
-                    return Task.FromResult(LoadFromStream(stream, "MimeMessage", envelopeFrom, recipients, notify,
-                        new List<string> { temp }, cancellationToken));
+                    contentBytes = stream.Length;
+                    return LoadFromStream(stream, "MimeMessage", envelopeFrom, recipients, notify,
+                        new List<string> { temp }, cancellationToken);
                 }
                 catch
                 {

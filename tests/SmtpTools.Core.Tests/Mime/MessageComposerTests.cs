@@ -456,7 +456,7 @@ namespace SmtpTools.Core.Tests.Mime
         [InlineData(new[] { 56, 57, 58 })]
         [InlineData(new[] { 113, 114, 115, 171 })]
         [InlineData(new[] { 4095, 70001 })]
-        public async Task ComposeAsync_SizeComputedFromFileLengths_EqualsWrittenLength(int[] lengths)
+        public async Task ComposeAsync_AttachmentLengths_SizeEqualsWrittenLength(int[] lengths)
         {
             using var folder = new TempFolder();
             MessageSpec spec = Spec();
@@ -473,8 +473,7 @@ namespace SmtpTools.Core.Tests.Mime
 
             spec.InlineAttachments["img"] = folder.File("img.png", new byte[] { 1, 2, 3, 4, 5 });
 
-            // A limit of -1 forces the computed path even for these small files.
-            using MimeMessageContent content = await MessageComposer.ComposeAsync(spec, -1, CancellationToken.None);
+            using MimeMessageContent content = await MessageComposer.ComposeAsync(spec, CancellationToken.None);
 
             Assert.Equal((await WriteAsync(content)).Length, content.Size);
         }
@@ -596,6 +595,7 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Equal(string.Empty, content.Envelope.MailFrom);
             Assert.Equal(new[] { "carol@example.test" }, content.Envelope.Recipients);
             Assert.Equal("object", parsed.Subject);
+            Assert.Equal((await WriteAsync(content)).Length, content.Size);
         }
 
         [Fact]
