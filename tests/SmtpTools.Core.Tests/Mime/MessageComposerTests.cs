@@ -202,6 +202,73 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.DoesNotContain("\n", error.Message);
         }
 
+        private static readonly string[] HostilePieces =
+        {
+            "\r", "\n", "\r\n", "\0", "\t", " ", ":", "Bcc: x@evil.test", "=?utf-8?B?", "?=", "=?gb2312?Q?=0D=0A?=",
+            "中文", "é", "\"", "<", ">", ",", ";", "@", "a", "\u2028", "\u0085", "\\", "(", ")", ".",
+        };
+
+        [Theory]
+        [InlineData("Subject")]
+        [InlineData("DisplayName")]
+        [InlineData("Header")]
+        public async Task ComposeAsync_RandomHostileText_RefusedOrWrittenWithoutExtraHeaderLines(string field)
+        {
+            var random = new Random(field.Length);
+            string[] expectedNames = HeaderNames(HeaderBlock(await ComposeBytes(field, "plain")));
+            int refused = 0;
+            int accepted = 0;
+            for (int round = 0; round < 300; round++)
+            {
+                var text = new StringBuilder();
+                int pieces = random.Next(1, 8);
+                for (int i = 0; i < pieces; i++) text.Append(HostilePieces[random.Next(HostilePieces.Length)]);
+                string value = text.ToString();
+                bool hasBreak = value.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0;
+                // A display name is decoded as the recipient would see it, so an encoded CRLF may be refused too.
+                bool mayRefuse = hasBreak || field == "DisplayName" && value.Contains("=0D=0A");
+
+                byte[] bytes;
+                try
+                {
+                    bytes = await ComposeBytes(field, value);
+                }
+                catch (SmtpMessageException e) when (e.Error == SmtpMessageError.HeaderInjection ||
+                    e.Error == SmtpMessageError.InvalidAddress && field == "DisplayName")
+                {
+                    Assert.True(mayRefuse || e.Error == SmtpMessageError.InvalidAddress, $"refused '{e.Target}'");
+                    refused++;
+                    continue;
+                }
+
+                Assert.False(hasBreak, $"a value with a line break was accepted: {Escape(value)}");
+                string headers = HeaderBlock(bytes);
+                Assert.Equal(expectedNames, HeaderNames(headers));
+                Assert.All(bytes, b => Assert.True(b < 128));
+                Assert.All(headers.Split("\r\n"), line => Assert.True(line.Length <= 998));
+                accepted++;
+            }
+
+            Assert.True(refused > 0 && accepted > 0, $"{refused} refused, {accepted} accepted");
+        }
+
+        private static async Task<byte[]> ComposeBytes(string field, string value)
+        {
+            MessageSpec spec = Spec();
+            spec.Headers.Add(new KeyValuePair<string, string>("X-Test", field == "Header" ? value : "plain"));
+            if (field == "Subject") spec.Subject = value;
+            if (field == "DisplayName") spec.To = new List<string> { "\"" + value.Replace("\\", "\\\\")
+                .Replace("\"", "\\\"") + "\" <rcpt@example.test>" };
+            using MimeMessageContent content = await MessageComposer.ComposeAsync(spec, CancellationToken.None);
+            return await WriteAsync(content);
+        }
+
+        private static string[] HeaderNames(string headerBlock) => headerBlock.Split("\r\n")
+            .Where(l => l.Length > 0 && l[0] != ' ' && l[0] != '\t')
+            .Select(l => l.Substring(0, l.IndexOf(':'))).ToArray();
+
+        private static string Escape(string value) => value.Replace("\r", "\\r").Replace("\n", "\\n");
+
         [Theory]
         [InlineData("To", "not-an-address")]
         [InlineData("To", "user@")]

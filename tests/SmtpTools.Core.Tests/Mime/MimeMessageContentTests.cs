@@ -50,5 +50,34 @@ namespace SmtpTools.Core.Tests.Mime
             // A buffered copy of the file alone would allocate 64 MiB; streaming needs a few buffers.
             Assert.True(allocated < AttachmentSize / 8, $"{allocated} bytes were allocated while writing");
         }
+
+        [Fact]
+        public async Task LoadAsync_LargeEml_PartsStayInTheFile()
+        {
+            using var folder = new TempFolder();
+            string path = Path.Combine(folder.Path, "big.eml");
+            const int lines = 400_000; // 400,000 lines of 76 base64 characters: about 31 MB
+            using (var file = new StreamWriter(path))
+            {
+                file.Write("From: a@example.test\r\nTo: b@example.test\r\nSubject: big\r\nMIME-Version: 1.0\r\n" +
+                    "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+                string line = new string('A', 76) + "\r\n";
+                for (int i = 0; i < lines; i++) file.Write(line);
+            }
+
+            long fileSize = new FileInfo(path).Length;
+            var sink = new CountingStream();
+
+            long before = GC.GetTotalAllocatedBytes(true);
+            using MimeMessageContent content = await MessageComposer.LoadAsync(path, null, null,
+                System.Net.Mail.DeliveryNotificationOptions.None, CancellationToken.None);
+            await content.WriteToAsync(sink, CancellationToken.None);
+            long allocated = GC.GetTotalAllocatedBytes(true) - before;
+
+            Assert.Equal(sink.Length, content.Size);
+            Assert.True(sink.Length >= fileSize - 100, $"only {sink.Length} of {fileSize} bytes were written");
+            // Parsed with persistent streams: a copy of the body would allocate at least the file size.
+            Assert.True(allocated < fileSize / 8, $"{allocated} bytes were allocated for a {fileSize}-byte file");
+        }
     }
 }
