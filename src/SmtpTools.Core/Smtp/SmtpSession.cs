@@ -229,7 +229,11 @@ namespace SmtpTools.Core.Smtp
 
         // ---- TLS ----------------------------------------------------------------------------------------------
 
-        private async Task StartTlsAsync(bool required, CancellationToken cancellationToken)
+        /// <summary>STARTTLS as a user typed it: a refusal is returned, not thrown; on 220, TLS and a new EHLO follow.</summary>
+        internal Task<SmtpReply> StartTlsAsync(CancellationToken cancellationToken) =>
+            StartTlsAsync(false, cancellationToken);
+
+        private async Task<SmtpReply> StartTlsAsync(bool required, CancellationToken cancellationToken)
         {
             SmtpReply reply = await RunAsync(SmtpStage.StartTls, _options.Timeouts.Command,
                 (_, ct) => CommandAsync("STARTTLS", ct), cancellationToken).ConfigureAwait(false);
@@ -243,7 +247,7 @@ namespace SmtpTools.Core.Smtp
                         new[] { "STARTTLS was refused with " + reply.Code + "." }, null), SmtpStage.StartTls);
                 }
                 Info($"STARTTLS was refused ({reply.Code}); continuing without TLS.");
-                return;
+                return reply;
             }
 
             // RFC 3207 §4 / CVE-2011-0411: nothing sent before the handshake may be read as if it came through TLS.
@@ -261,6 +265,7 @@ namespace SmtpTools.Core.Smtp
             CapabilitiesBeforeTls = Capabilities;
             Capabilities = null;
             await EhloAsync(cancellationToken).ConfigureAwait(false);
+            return reply;
         }
 
         private async Task<bool> HandshakeAsync(SmtpStage stage)
@@ -746,6 +751,11 @@ namespace SmtpTools.Core.Smtp
         }
 
         private static bool IsAscii(string s) => s.All(c => c < 128);
+
+        /// <summary>After a 354 the caller got itself: sends the message, dot-stuffed, and returns the final reply.</summary>
+        internal async Task<SmtpReply> SendDataBodyAsync(ISmtpMessageContent content,
+            CancellationToken cancellationToken) =>
+            (await SendDataAsync(content, cancellationToken).ConfigureAwait(false)).Reply;
 
         private async Task<(SmtpReply Reply, long Bytes, long Lines)> SendDataAsync(ISmtpMessageContent content,
             CancellationToken cancellationToken)
