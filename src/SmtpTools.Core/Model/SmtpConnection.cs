@@ -113,8 +113,7 @@ namespace SmtpTools
             if (line.Length == 0) throw new ArgumentException("The command is empty.");
             if (line.IndexOf('\r') >= 0 || line.IndexOf('\n') >= 0)
             {
-                throw new ArgumentException("A command is one line; send a message body with DATA and -Data.",
-                    nameof(command));
+                throw new ArgumentException("A command is one line; send a message body with DATA and -Data.");
             }
             int space = line.IndexOf(' ');
             string verb = (space < 0 ? line : line.Substring(0, space)).ToUpperInvariant();
@@ -122,14 +121,12 @@ namespace SmtpTools
             if (verb == "DATA" && data == null)
             {
                 throw new ArgumentException(
-                    "DATA needs the message: give it with -Data, and it is sent after the server's 354.",
-                    nameof(data));
+                    "DATA needs the message: give it with -Data, and it is sent after the server's 354.");
             }
             if (verb == "BDAT")
             {
                 // RFC 3030 §2: the chunk's bytes must follow the command at once, which a typed line cannot do.
-                throw new ArgumentException("BDAT cannot be typed; send the message with DATA and -Data.",
-                    nameof(command));
+                throw new ArgumentException("BDAT cannot be typed; send the message with DATA and -Data.");
             }
             string name = $"SMTP session #{Id} to {SmtpException.FormatEndpoint(SmtpServer, Port)}";
             if (!IsOpen) throw new InvalidOperationException($"{name} is closed: {CloseReason?.TrimEnd('.')}.");
