@@ -53,7 +53,8 @@ namespace SmtpTools.Core.Headers
         /// <summary>Parses an unfolded Received value; never throws, missing parts stay null.</summary>
         internal static ReceivedField Parse(string value)
         {
-            string unfolded = Regex.Replace(value, @"\r?\n[ \t]*", " ").Trim();
+            // Unfolding (RFC 5322 §2.2.3) and MimeKit's tab-kept folds both end up as single spaces.
+            string unfolded = Regex.Replace(value, @"\s+", " ").Trim();
             var field = new ReceivedField(unfolded);
             string clauses = unfolded;
             int semicolon = LastSemicolonOutsideComments(unfolded);
