@@ -8,10 +8,10 @@ using MimeKit;
 
 namespace SmtpTools.Core.Headers
 {
-    /// <summary>Reads the Received: fields of a message, top (newest) first, from text, a file or a MimeMessage.</summary>
+    /// <summary>Reads a message's Received: fields, top (newest) first, from text, a file or a MimeMessage.</summary>
     internal static class HeaderReader
     {
-        /// <summary>The Received values in a message's header text; reading stops at the blank line before the body.</summary>
+        /// <summary>The Received values in header text; reading stops at the blank line before the body.</summary>
         internal static IReadOnlyList<string> ReceivedFromText(string text)
         {
             using var reader = new StringReader(text);

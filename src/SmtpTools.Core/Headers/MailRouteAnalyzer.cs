@@ -223,7 +223,10 @@ namespace SmtpTools.Core.Headers
             string y = b.Trim().TrimEnd('.');
             if (x.Length == 0 || y.Length == 0) return false;
             if (string.Equals(x, y, StringComparison.OrdinalIgnoreCase)) return true;
-            if (x.StartsWith("[", StringComparison.Ordinal) || y.StartsWith("[", StringComparison.Ordinal)) return false;
+            if (x.StartsWith("[", StringComparison.Ordinal) || y.StartsWith("[", StringComparison.Ordinal))
+            {
+                return false;
+            }
             return (x.IndexOf('.') < 0 && y.StartsWith(x + ".", StringComparison.OrdinalIgnoreCase)) ||
                    (y.IndexOf('.') < 0 && x.StartsWith(y + ".", StringComparison.OrdinalIgnoreCase));
         }

@@ -8,7 +8,7 @@ using System.Text.RegularExpressions;
 
 namespace SmtpTools.Core.Headers
 {
-    /// <summary>One Received: field taken apart (RFC 5321 §4.4 "Time-stamp-line"), as written by common MTAs.</summary>
+    /// <summary>One Received: field taken apart (RFC 5321 §4.4 "Time-stamp-line") as common MTAs write it.</summary>
     internal sealed class ReceivedField
     {
         private static readonly string[] Keywords = { "from", "by", "via", "with", "id", "for" };
@@ -74,7 +74,10 @@ namespace SmtpTools.Core.Headers
                 if (isComment)
                 {
                     if (current == null) continue;
-                    if (!comments.TryGetValue(current, out List<string>? list)) comments[current] = list = new List<string>();
+                    if (!comments.TryGetValue(current, out List<string>? list))
+                    {
+                        comments[current] = list = new List<string>();
+                    }
                     list.Add(text);
                     continue;
                 }
@@ -132,7 +135,8 @@ namespace SmtpTools.Core.Headers
             {
                 string before = bracket.Success ? comment.Substring(0, bracket.Index) : comment;
                 string? word = before.Split(new[] { ' ', ',' }, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-                if (word != null && LooksLikeHostName(word) && !word.Equals("unknown", StringComparison.OrdinalIgnoreCase))
+                if (word != null && LooksLikeHostName(word) &&
+                    !word.Equals("unknown", StringComparison.OrdinalIgnoreCase))
                 {
                     FromReverseName = TrimName(word);
                 }
@@ -155,7 +159,8 @@ namespace SmtpTools.Core.Headers
 
         /// <summary>True when <paramref name="name"/> is an address literal such as [192.0.2.1].</summary>
         internal static IPAddress? ParseLiteral(string? name) =>
-            name != null && name.StartsWith("[", StringComparison.Ordinal) && name.EndsWith("]", StringComparison.Ordinal)
+            name != null && name.StartsWith("[", StringComparison.Ordinal) &&
+            name.EndsWith("]", StringComparison.Ordinal)
                 ? ParseAddress(name.Substring(1, name.Length - 2))
                 : null;
 
@@ -242,7 +247,7 @@ namespace SmtpTools.Core.Headers
             }
         }
 
-        /// <summary>RFC 5322 §3.3 date-time, with the obsolete forms of §4.3 (two-digit years, named zones).</summary>
+        /// <summary>RFC 5322 §3.3 date-time, with §4.3's obsolete forms (two-digit years, named zones).</summary>
         internal static DateTimeOffset? ParseDate(string text)
         {
             Match m = DatePattern.Match(text);

@@ -21,7 +21,7 @@ namespace SmtpTools
         /// <summary>The timestamp lies in the future.</summary>
         FutureTimestamp,
 
-        /// <summary>The line was written before the message reached a trusted host, so the sender could have forged it.</summary>
+        /// <summary>Written before the message reached a trusted host, so the sender could have forged it.</summary>
         Untrusted,
 
         /// <summary>A private address appears after the message already came from a public one.</summary>
@@ -81,7 +81,7 @@ namespace SmtpTools
         /// <summary>The name the sending client claimed (its HELO/EHLO argument).</summary>
         public string? FromName { get; }
 
-        /// <summary>The name the receiving server found for the client's address (reverse DNS), when it recorded one.</summary>
+        /// <summary>The name the receiver found for the client's address (reverse DNS), when it recorded one.</summary>
         public string? FromReverseName { get; }
 
         /// <summary>The client's IP address as the receiving server recorded it.</summary>
@@ -126,6 +126,8 @@ namespace SmtpTools
         /// <summary>From, by and date on one line.</summary>
         public override string ToString() =>
             $"{Hop}: from {FromName ?? "?"} [{FromAddress ?? "?"}] by {ByName ?? "?"}" +
-            (Timestamp.HasValue ? "; " + Timestamp.Value.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
+            (Timestamp.HasValue
+                ? "; " + Timestamp.Value.ToString("u", System.Globalization.CultureInfo.InvariantCulture)
+                : string.Empty);
     }
 }

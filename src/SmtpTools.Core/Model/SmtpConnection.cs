@@ -7,7 +7,7 @@ using SmtpTools.Core.Smtp;
 
 namespace SmtpTools
 {
-    /// <summary>An open interactive SMTP session (Connect-SmtpServer): the server, TLS, capabilities and transcript.</summary>
+    /// <summary>An open interactive SMTP session (Connect-SmtpServer): server, TLS, capabilities, transcript.</summary>
     public sealed class SmtpConnection : IDisposable
     {
         private static int _lastId;
@@ -81,7 +81,7 @@ namespace SmtpTools
         public override string ToString() =>
             $"#{Id} {SmtpException.FormatEndpoint(SmtpServer, Port)} ({(IsOpen ? "open" : "closed")})";
 
-        /// <summary>Connects (greeting, EHLO, TLS as the options ask) and authenticates when a credential is given.</summary>
+        /// <summary>Connects (greeting, EHLO, TLS as asked) and authenticates when given a credential.</summary>
         internal static async Task<SmtpConnection> OpenAsync(SmtpSessionOptions options, SmtpCredential? credential,
             string? mechanism, CancellationToken cancellationToken)
         {
@@ -203,7 +203,7 @@ namespace SmtpTools
             }
         }
 
-        /// <summary>Sends QUIT (best effort) and closes; returns the reply to QUIT, or null when there was none.</summary>
+        /// <summary>Sends QUIT (best effort) and closes; returns QUIT's reply, or null when there was none.</summary>
         internal async Task<SmtpReply?> CloseAsync(string reason, CancellationToken cancellationToken)
         {
             if (!IsOpen) return null;
@@ -251,7 +251,7 @@ namespace SmtpTools
         /// <summary>The session the command went to.</summary>
         public int SessionId { get; }
 
-        /// <summary>The command as sent (an AUTH run with -Credential shows the mechanism and user, never the secret).</summary>
+        /// <summary>The command as sent (AUTH with -Credential shows mechanism and user, never the secret).</summary>
         public string Command { get; }
 
         /// <summary>The final reply; null only when the server closed the connection without answering QUIT.</summary>

@@ -6,7 +6,7 @@ using SmtpTools.Internal;
 
 namespace SmtpTools.Commands
 {
-    /// <summary>Connect-SmtpServer: opens an interactive SMTP session (greeting, EHLO, TLS, AUTH) and returns it.</summary>
+    /// <summary>Connect-SmtpServer: opens an interactive SMTP session (greeting, EHLO, TLS, AUTH).</summary>
     [Cmdlet(VerbsCommunications.Connect, "SmtpServer", DefaultParameterSetName = NoAuthSet)]
     [OutputType(typeof(SmtpConnection))]
     public sealed class ConnectSmtpServerCommand : SmtpCmdletBase

@@ -7,7 +7,7 @@ using SmtpTools.Internal;
 
 namespace SmtpTools.Commands
 {
-    /// <summary>Get-MailRoute: a message's Received lines as hops, oldest first, with what looks forged and why.</summary>
+    /// <summary>Get-MailRoute: a message's Received lines as hops, oldest first, flagging what looks forged.</summary>
     [Cmdlet(VerbsCommon.Get, "MailRoute", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(MailRouteHop))]
     public sealed class GetMailRouteCommand : SmtpCmdletBase
@@ -46,7 +46,7 @@ namespace SmtpTools.Commands
         [ValidateNotNullOrEmpty]
         public string[]? TrustedHost { get; set; }
 
-        /// <summary>How far clocks may disagree before a date counts as backwards or in the future; 5 minutes by default.</summary>
+        /// <summary>How far clocks may disagree before a date is backwards or future; 5 minutes by default.</summary>
         [Parameter]
         public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -83,7 +83,8 @@ namespace SmtpTools.Commands
                     if (message.GetType().FullName != "MimeKit.MimeMessage")
                     {
                         WriteError(new ErrorRecord(
-                            new ArgumentException($"-MimeMessage takes a MimeKit.MimeMessage, not a {message.GetType()}."),
+                            new ArgumentException(
+                                $"-MimeMessage takes a MimeKit.MimeMessage, not a {message.GetType()}."),
                             "MailRouteNotAMimeMessage", ErrorCategory.InvalidArgument, message));
                         return;
                     }

@@ -7,7 +7,7 @@ namespace SmtpTools.Commands
     /// <summary>Get-SmtpSession: the sessions opened by Connect-SmtpServer that are still open.</summary>
     [Cmdlet(VerbsCommon.Get, "SmtpSession")]
     [OutputType(typeof(SmtpConnection))]
-    public sealed class GetSmtpSessionCommand : PSCmdlet
+    public sealed class GetSmtpSessionCommand : SmtpCmdletBase
     {
         /// <summary>Only the sessions with these numbers.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -46,7 +46,8 @@ namespace SmtpTools.Commands
                     "SmtpSessionNotFound", ErrorCategory.ObjectNotFound, id);
                 record.ErrorDetails = new ErrorDetails($"There is no open SMTP session number {id}.")
                 {
-                    RecommendedAction = "Run Get-SmtpSession to list the open sessions, or open one with Connect-SmtpServer.",
+                    RecommendedAction =
+                        "Run Get-SmtpSession to list the open sessions, or open one with Connect-SmtpServer.",
                 };
                 WriteError(record);
             }

@@ -8,7 +8,7 @@ using SmtpTools.Internal;
 
 namespace SmtpTools.Commands
 {
-    /// <summary>Invoke-SmtpCommand: sends commands as typed on an open session and returns each reply, explained.</summary>
+    /// <summary>Invoke-SmtpCommand: sends commands as typed on a session; returns each reply, explained.</summary>
     [Cmdlet(VerbsLifecycle.Invoke, "SmtpCommand", DefaultParameterSetName = PlainSet)]
     [OutputType(typeof(SmtpCommandResult))]
     public sealed class InvokeSmtpCommandCommand : SmtpCmdletBase

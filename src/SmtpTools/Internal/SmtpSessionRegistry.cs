@@ -17,11 +17,12 @@ namespace SmtpTools.Internal
         private static readonly TimeSpan QuitTimeout = TimeSpan.FromSeconds(5);
         private static readonly ConcurrentDictionary<int, SmtpConnection> Sessions =
             new ConcurrentDictionary<int, SmtpConnection>();
-        private static readonly ConcurrentDictionary<Guid, Runspace> Watched = new ConcurrentDictionary<Guid, Runspace>();
+        private static readonly ConcurrentDictionary<Guid, Runspace> Watched =
+            new ConcurrentDictionary<Guid, Runspace>();
         private static readonly ConcurrentDictionary<int, RelayTranscriptSink> Sinks =
             new ConcurrentDictionary<int, RelayTranscriptSink>();
 
-        /// <summary>Remembers <paramref name="connection"/>, and closes it when <paramref name="runspace"/> closes.</summary>
+        /// <summary>Remembers a session; closes it when <paramref name="runspace"/> closes.</summary>
         internal static void Add(SmtpConnection connection, Runspace? runspace, RelayTranscriptSink sink)
         {
             Sinks[connection.Id] = sink;
@@ -69,7 +70,10 @@ namespace SmtpTools.Internal
         {
             if (!(sender is Runspace runspace)) return;
             RunspaceState state = e.RunspaceStateInfo.State;
-            if (state != RunspaceState.Closing && state != RunspaceState.Closed && state != RunspaceState.Broken) return;
+            if (state != RunspaceState.Closing && state != RunspaceState.Closed && state != RunspaceState.Broken)
+            {
+                return;
+            }
             runspace.StateChanged -= OnRunspaceStateChanged;
             Watched.TryRemove(runspace.InstanceId, out _);
             Guid id = runspace.InstanceId;
