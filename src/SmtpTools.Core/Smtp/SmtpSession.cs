@@ -159,7 +159,7 @@ namespace SmtpTools.Core.Smtp
             {
                 try
                 {
-                    addresses = await WithCancellation(Dns.GetHostAddressesAsync(host), cancellationToken)
+                    addresses = await WithCancellation(System.Net.Dns.GetHostAddressesAsync(host), cancellationToken)
                         .ConfigureAwait(false);
                 }
                 catch (SocketException ex)
@@ -397,7 +397,7 @@ namespace SmtpTools.Core.Smtp
         {
             try
             {
-                string host = Dns.GetHostName();
+                string host = System.Net.Dns.GetHostName();
                 string domain = IPGlobalProperties.GetIPGlobalProperties().DomainName ?? string.Empty;
                 string fqdn = host.IndexOf('.') >= 0 || domain.Length == 0 ? host : host + "." + domain.TrimStart('.');
                 // RFC 5321 §4.1.1.1: the FQDN if there is one; a bare name is not a domain, so use an address literal.
