@@ -140,7 +140,7 @@ Describe 'Test-SmtpAuth' {
         It 'binds servers from the pipeline by property name and goes on after one fails' {
             $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
             $listener.Start(); $closed = $listener.LocalEndpoint.Port; $listener.Stop()
-            $servers = [pscustomobject]@{ HostName = $Server; Port = $closed },
+            $servers = [pscustomobject]@{ Host = $Server; Port = $closed },
                 [pscustomobject]@{ ComputerName = $Server; Port = $Submission }
 
             $results = @($servers | Test-SmtpAuth -Credential $Credential -SkipCertificateCheck `
