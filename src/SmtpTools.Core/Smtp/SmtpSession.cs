@@ -983,11 +983,15 @@ namespace SmtpTools.Core.Smtp
                 current = t;
                 timer.CancelAfter(t);
             }
+            bool finished = false;
             try
             {
-                using (linked.Token.Register(Abort))
+                // A timer that fires just as the work completes must not close a connection that is fine.
+                using (linked.Token.Register(() => { if (!Volatile.Read(ref finished)) Abort(); }))
                 {
-                    return await work(Reset, linked.Token).ConfigureAwait(false);
+                    T result = await work(Reset, linked.Token).ConfigureAwait(false);
+                    Volatile.Write(ref finished, true);
+                    return result;
                 }
             }
             catch (Exception ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
