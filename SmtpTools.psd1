@@ -9,11 +9,11 @@
     CompatiblePSEditions   = @('Desktop', 'Core')
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    CmdletsToExport        = @('Get-SmtpReplyCode', 'Resolve-MailExchanger')
+    CmdletsToExport        = @('Send-SmtpMessage', 'Test-SmtpAuth', 'Resolve-MailExchanger', 'Get-SmtpReplyCode')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()
-    FormatsToProcess       = @('SmtpTools.Format.ps1xml', 'SmtpTools.Codes.Format.ps1xml', 'SmtpTools.Dns.Format.ps1xml')
+    FormatsToProcess       = @('SmtpTools.Format.ps1xml', 'SmtpTools.Codes.Format.ps1xml', 'SmtpTools.Dns.Format.ps1xml', 'SmtpTools.Smtp.Format.ps1xml')
     TypesToProcess         = @()
     PrivateData            = @{
         PSData = @{
