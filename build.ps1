@@ -43,6 +43,7 @@ $ModuleOut = Join-Path $Out 'SmtpTools'
 $Results = Join-Path $Out 'TestResults'
 $PesterVersion = '5.9.1'
 $OtherDnsClientVersion = '1.6.1'
+$OtherMimeKitVersion = '4.18.0'
 $Manifest = Import-PowerShellDataFile (Join-Path $Root 'SmtpTools.psd1')
 $Version = $Manifest.ModuleVersion
 
@@ -171,7 +172,8 @@ function Get-PesterModule {
     $packages = Join-Path $Out 'packages'
     $pester = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
     $otherDnsClient = Join-Path $packages "dnsclient/$OtherDnsClientVersion"
-    if ((Test-Path $pester) -and (Test-Path $otherDnsClient)) { return $pester }
+    $otherMimeKit = Join-Path $packages "mimekit/$OtherMimeKitVersion"
+    if ((Test-Path $pester) -and (Test-Path $otherDnsClient) -and (Test-Path $otherMimeKit)) { return $pester }
     $restoreDir = Join-Path $Out 'restore'
     New-Item -ItemType Directory -Force -Path $restoreDir | Out-Null
     Set-Content -Path (Join-Path $restoreDir 'restore.csproj') -Value @"
@@ -184,6 +186,7 @@ function Get-PesterModule {
     <PackageDownload Include="Pester" Version="[$PesterVersion]" />
     <!-- Another module's older DnsClient, loaded first by tests/Module.Tests.ps1 to prove ours stays apart. -->
     <PackageDownload Include="DnsClient" Version="[$OtherDnsClientVersion]" />
+    <PackageDownload Include="MimeKit" Version="[$OtherMimeKitVersion]" />
   </ItemGroup>
 </Project>
 "@

@@ -99,4 +99,14 @@ $Use
         $dnsClients | Should -Contain ($dnsClients | Where-Object { $_ -like 'DnsClient|SmtpTools|1.8.*' })
         @($dnsClients | Where-Object { $_ -like 'DnsClient|Default|1.6.*' }) | Should -HaveCount 1
     }
+
+    It 'still sends after another module loaded its own MimeKit of the same assembly version' {
+        # MimeKit 4.18.0 and 4.18.2 share assembly version 4.18.0.0, so .NET binds both modules to the first copy.
+        # That copy has the same API; what matters to the user is that sending works.
+        $other = Join-Path $PSScriptRoot '../out/packages/mimekit/4.18.0/lib/netstandard2.0/MimeKit.dll'
+        $other | Should -Exist
+        $marker = 'iso' + [Guid]::NewGuid().ToString('N')
+        $null = Invoke-Isolated -Prelude "Add-Type -Path '$other'" -Use "Send-SmtpMessage -SmtpServer 127.0.0.1 -Port $(Get-PeerSetting SMTP_PORT) -From a@smtptools.test -To b@smtptools.test -Subject $marker -Body x"
+        Wait-DeliveredMessage -Marker $marker | Should -HaveCount 1
+    }
 }
