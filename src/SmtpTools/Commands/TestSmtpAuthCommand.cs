@@ -43,7 +43,8 @@ namespace SmtpTools.Commands
 
         /// <summary>One or more SASL mechanisms, or All; by default the strongest the server offers.</summary>
         [Parameter]
-        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", "All", IgnoreCase = true)]
+        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "All",
+            IgnoreCase = true)]
         public string[]? Mechanism { get; set; }
 
         /// <summary>How to use TLS; Auto is implicit TLS on port 465 and STARTTLS when offered elsewhere.</summary>
