@@ -34,7 +34,8 @@ BeforeAll {
 Describe 'Test-SmtpAuth' {
     Context 'against the real submission port (Postfix + Dovecot, STARTTLS)' {
         It 'authenticates with the right password using <Mechanism>' -TestCases @(
-            @{ Mechanism = 'PLAIN' }, @{ Mechanism = 'LOGIN' }, @{ Mechanism = 'CRAM-MD5' }
+            @{ Mechanism = 'PLAIN' }, @{ Mechanism = 'LOGIN' }, @{ Mechanism = 'CRAM-MD5' }, @{ Mechanism = 'SCRAM-SHA-1' }
+            @{ Mechanism = 'SCRAM-SHA-256' }
         ) {
             $result = Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential -Mechanism $Mechanism `
                 -SkipCertificateCheck
