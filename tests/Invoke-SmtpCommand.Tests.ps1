@@ -129,6 +129,27 @@ Describe 'Invoke-SmtpCommand' {
         finally { $t | Disconnect-SmtpServer }
     }
 
+    It 'walks the seed''s typed AUTH LOGIN exchange: base64 user name and password answer the 334 challenges' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $Submission -Tls StartTls -SkipCertificateCheck
+        try {
+            $b64 = { param($s) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($s)) }
+
+            $r = $t | Invoke-SmtpCommand 'auth login', (& $b64 $Credential.UserName), (& $b64 (Get-PeerSetting TEST_PASSWORD))
+
+            $r.Code | Should -Be @(334, 334, 235)
+            [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($r[0].Text)) | Should -Be 'Username:'
+            $r[2].Explanation.Code | Should -Be 235
+        }
+        finally { $t | Disconnect-SmtpServer }
+    }
+
+    It 'explains replies in Chinese with -Language zh-CN' {
+        $r = $s | Invoke-SmtpCommand 'RCPT TO:<bob@smtptools.test>' -Language zh-CN
+
+        $r.Explanation.Language | Should -Be 'zh-CN'
+        $r.Meaning | Should -Match '\p{IsCJKUnifiedIdeographs}'
+    }
+
     It 'returns a wrong password as a 535 reply' {
         $t = Connect-SmtpServer -SmtpServer $Server -Port $Submission -Tls StartTls -SkipCertificateCheck
         try {
