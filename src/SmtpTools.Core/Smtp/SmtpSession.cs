@@ -388,8 +388,10 @@ namespace SmtpTools.Core.Smtp
                 }
                 reply = helo;
             }
-            throw Contextualize(new SmtpCommandException(
-                $"the server refused the client name '{name}' ({reply.Code} {reply.Text}).", SmtpStage.Ehlo, reply),
+            // RFC 5321 §3.8: 421 is the server shutting the session, not a verdict on the client name.
+            throw Contextualize(new SmtpCommandException(reply.Code == 421
+                ? $"the server is closing the session ({reply.Code} {reply.Text})."
+                : $"the server refused the client name '{name}' ({reply.Code} {reply.Text}).", SmtpStage.Ehlo, reply),
                 SmtpStage.Ehlo);
         }
 
@@ -685,8 +687,9 @@ namespace SmtpTools.Core.Smtp
         }
 
         private SmtpException MailFromRefused(SmtpEnvelope envelope, SmtpReply reply) => Contextualize(
-            new SmtpCommandException(
-                $"the server refused the sender <{envelope.From}> ({reply.Code} {reply.Text}).", SmtpStage.MailFrom,
+            new SmtpCommandException(reply.Code == 421
+                ? $"the server is closing the session ({reply.Code} {reply.Text})."
+                : $"the server refused the sender <{envelope.From}> ({reply.Code} {reply.Text}).", SmtpStage.MailFrom,
                 reply), SmtpStage.MailFrom);
 
         private SmtpException DataRefused(SmtpReply reply) => Contextualize(new SmtpCommandException(
