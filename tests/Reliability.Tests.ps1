@@ -1,0 +1,199 @@
+# The reliability and security suite at the cmdlet level (issue 8; the table is tests/RELIABILITY.md):
+# secrets never leak, hostile input is refused before connecting, smuggling look-alikes stay one message, and a long
+# pipeline delivers each message exactly once with flat memory and no leaked sockets.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    $script:Server = '127.0.0.1'
+    $script:SmtpPort = [int](Get-PeerSetting SMTP_PORT)
+    $script:SmtpsPort = [int](Get-PeerSetting SMTPS_PORT)
+    $script:Submission = [int](Get-PeerSetting SUBMISSION_PORT)
+    $script:User = Get-PeerSetting TEST_USER
+    $script:Password = Get-PeerSetting TEST_PASSWORD
+    $script:Maildir = Join-Path (Get-PeerSetting MAILDIR) 'new'
+    $script:Long = $env:SMTPTOOLS_LONG_TESTS -eq '1'
+    $script:Work = Join-Path ([IO.Path]::GetTempPath()) ('stp-rel-' + [Guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $Work | Out-Null
+
+    # The scripted fault server (tests/SmtpTools.TestServer), built by the xUnit run or here on demand.
+    $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
+        -Filter 'SmtpTools.TestServer.dll' -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $serverDll) {
+        & dotnet build (Join-Path $PSScriptRoot 'SmtpTools.TestServer') --nologo -v quiet | Out-Null
+        $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
+            -Filter 'SmtpTools.TestServer.dll' | Select-Object -First 1
+    }
+    Add-Type -Path $serverDll.FullName
+    function Start-Script([string] $Text) { [SmtpTools.TestServer.ScriptedSmtpServer]::Start($Text, $null, $null) }
+
+    function ConvertTo-Secure([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
+
+    # Every form of a secret that must never appear: itself, its base64 and hex, and the SASL payloads built from it.
+    function Get-SecretForms([string] $UserName, [string] $Secret, [int] $Port = 0) {
+        $utf8 = [Text.Encoding]::UTF8
+        $b64 = { param($s) [Convert]::ToBase64String($utf8.GetBytes($s)) }
+        $hex = [Convert]::ToHexString($utf8.GetBytes($Secret))
+        @(
+            $Secret, (& $b64 $Secret), $hex, $hex.ToLowerInvariant(),
+            (& $b64 "`0$UserName`0$Secret"),
+            (& $b64 "user=$UserName`u{1}auth=Bearer $Secret`u{1}`u{1}"),
+            (& $b64 "n,a=$UserName,`u{1}host=127.0.0.1`u{1}port=$Port`u{1}auth=Bearer $Secret`u{1}`u{1}")
+        )
+    }
+
+    # Everything a caller can reach from what a command wrote: every stream's records as displayed and serialized,
+    # exceptions' ToString() with inner exceptions, transcripts, and $Error.
+    function Get-ReachableText([object[]] $Records) {
+        $parts = foreach ($record in @($Records) + @($global:Error)) {
+            if ($null -eq $record) { continue }
+            $record | Out-String -Width 400
+            [Management.Automation.PSSerializer]::Serialize($record, 4)
+            $item = if ($record -is [Management.Automation.ErrorRecord]) { $record.Exception } else { $record }
+            if ($record -is [Management.Automation.ErrorRecord]) {
+                $record.Exception.ToString()
+                "$($record.ErrorDetails)"
+                "$($record.ErrorDetails.RecommendedAction)"
+                [Management.Automation.PSSerializer]::Serialize($record.TargetObject, 3)
+            }
+            if ($item.PSObject.Properties['Transcript'] -and $item.Transcript) {
+                ($item.Transcript | ForEach-Object { if ($_ -is [SmtpTools.SmtpTranscript]) { $_.Entries } else { $_ } } |
+                    ForEach-Object { $_.ToString() }) -join "`n"
+            }
+        }
+        return $parts -join "`n"
+    }
+
+    function Assert-NoSecret([string] $Text, [string[]] $Forms) {
+        $Text.Length | Should -BeGreaterThan 0
+        foreach ($form in $Forms) {
+            $Text.IndexOf($form, [StringComparison]::OrdinalIgnoreCase) | Should -Be -1 -Because "'$form' is a form of a secret"
+        }
+    }
+
+    function Get-FolderText([string] $Path) {
+        (Get-ChildItem -Path $Path -Recurse -File | ForEach-Object { [IO.File]::ReadAllText($_.FullName) }) -join "`n"
+    }
+}
+
+AfterAll {
+    Remove-Item -Recurse -Force $Work -ErrorAction SilentlyContinue
+}
+
+Describe 'Secrets never leak' {
+    BeforeEach { $global:Error.Clear() }
+
+    Context 'passwords against the real peers' {
+        BeforeAll {
+            $script:Wrong = 'Canary-Pw-' + [Guid]::NewGuid().ToString('N')
+            $script:Forms = (Get-SecretForms $User $Password) + (Get-SecretForms $User $Wrong)
+            $script:Good = [pscredential]::new($User, (ConvertTo-Secure $Password))
+            $script:Bad = [pscredential]::new($User, (ConvertTo-Secure $Wrong))
+        }
+
+        It 'Test-SmtpAuth: success, wrong password, no AUTH offered, no TLS' {
+            $records = & {
+                Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Good -Mechanism All -SkipCertificateCheck -Verbose -Debug -ErrorAction Continue
+                Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Bad -Mechanism All -SkipCertificateCheck -Verbose -Debug -ErrorAction Continue
+                Test-SmtpAuth -SmtpServer $Server -Port $SmtpsPort -Credential $Bad -Tls Implicit -SkipCertificateCheck -Verbose -Debug -ErrorAction Continue
+                Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Bad -Tls None -Verbose -Debug -ErrorAction Continue
+            } *>&1
+
+            $results = @($records | Where-Object { $_ -is [SmtpTools.SmtpAuthResult] })
+            ($results | Where-Object Succeeded).Count | Should -BeGreaterThan 0
+            ($results | Where-Object { -not $_.Succeeded }).Count | Should -BeGreaterThan 0
+            @($records | Where-Object { $_ -is [Management.Automation.ErrorRecord] }).Count | Should -BeGreaterOrEqual 2
+            $text = Get-ReachableText $records
+            $text | Should -BeLike '*<redacted>*'
+            Assert-NoSecret $text $Forms
+        }
+
+        It 'Send-SmtpMessage: delivered with a login, refused login, -Tls None refused, pickup .eml' {
+            $marker = 'sec' + [Guid]::NewGuid().ToString('N')
+            $pickup = Join-Path $Work 'pickup-secrets'
+            New-Item -ItemType Directory -Path $pickup | Out-Null
+            $common = @{ From = 'ops@smtptools.test'; To = 'alice@smtptools.test'; Verbose = $true; Debug = $true }
+            $records = & {
+                Send-SmtpMessage @common -Subject $marker -Body 'with a login' -SmtpServer $Server -Port $Submission `
+                    -Credential $Good -UseSsl -SkipCertificateCheck -PassThru -ErrorAction Continue
+                Send-SmtpMessage @common -Subject 'refused' -SmtpServer $Server -Port $Submission -Credential $Bad `
+                    -UseSsl -SkipCertificateCheck -PassThru -ErrorAction Continue
+                try {
+                    Send-SmtpMessage @common -Subject 'no tls' -SmtpServer $Server -Port $SmtpPort -Credential $Bad `
+                        -Tls None -ErrorAction Stop
+                }
+                catch { $_ }
+                Send-SmtpMessage @common -Subject 'pickup' -Body 'to a folder' -PickupDirectory $pickup -Credential $Bad -PassThru -ErrorAction Continue
+            } *>&1
+
+            $sent = @($records | Where-Object { $_ -is [SmtpTools.SmtpSendResult] })
+            ($sent | Where-Object Delivered).Count | Should -Be 1
+            $errors = @($records | Where-Object { $_ -is [Management.Automation.ErrorRecord] })
+            $errors.FullyQualifiedErrorId | Should -Contain 'CredentialWithoutTls,SmtpTools.Commands.SendSmtpMessageCommand'
+            ($errors.FullyQualifiedErrorId -like 'SmtpAuth*').Count | Should -BeGreaterThan 0
+            $delivered = [IO.File]::ReadAllText((Wait-DeliveredMessage -Marker $marker))
+            (Get-ChildItem $pickup -Filter *.eml).Count | Should -Be 1
+            Assert-NoSecret ((Get-ReachableText $records) + $delivered + (Get-FolderText $pickup)) $Forms
+        }
+    }
+
+    Context 'access tokens against the scripted server' {
+        BeforeAll {
+            $script:Token = 'ya29.Canary-' + [Guid]::NewGuid().ToString('N')
+            $script:Hello = "S: 220 oauth.example.test ESMTP`nC: EHLO *`nS: 250-oauth.example.test`nS: 250 AUTH XOAUTH2 OAUTHBEARER`n"
+            $script:Rejected = "S: 535 5.7.8 Username and Password not accepted`nC: QUIT`nS: 221 2.0.0 Bye`n"
+            $script:Transaction = "C: MAIL FROM:*`nS: 250 2.1.0 Ok`nC: RCPT TO:*`nS: 250 2.1.5 Ok`nC: DATA`nS: 354 Go`nC-DATA`n" +
+                "S: 250 2.0.0 Ok: queued`nC: QUIT`nS: 221 2.0.0 Bye`n"
+            # XOAUTH2's error challenge (Gmail's JSON) answered by an empty line, then the refusal.
+            $script:XoauthError = "C: AUTH XOAUTH2 *`nS: 334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0=`nC: `n"
+        }
+
+        It 'Test-SmtpAuth with <Mechanism>: accepted and refused' -TestCases @(
+            @{ Mechanism = 'XOAUTH2' }, @{ Mechanism = 'OAUTHBEARER' }
+        ) {
+            $ok = Start-Script ($Hello + "C: AUTH $Mechanism *`nS: 235 2.7.0 Accepted`nC: QUIT`nS: 221 2.0.0 Bye`n")
+            $no = Start-Script ($Hello + "C: AUTH $Mechanism *`n" + $Rejected)
+            try {
+                $records = & {
+                    foreach ($server in $ok, $no) {
+                        Test-SmtpAuth -SmtpServer $server.Host -Port $server.Port -UserName $User -AccessToken $Token `
+                            -Mechanism $Mechanism -Tls None -AllowUnencryptedAuthentication -Verbose -Debug -ErrorAction Continue
+                    }
+                } *>&1
+                $forms = (Get-SecretForms $User $Token $ok.Port) + (Get-SecretForms $User $Token $no.Port)
+            }
+            finally { $ok.Dispose(); $no.Dispose() }
+
+            $results = @($records | Where-Object { $_ -is [SmtpTools.SmtpAuthResult] })
+            $results.Succeeded | Should -Be @($true, $false)
+            $text = Get-ReachableText $records
+            $text | Should -BeLike "*AUTH $Mechanism <redacted>*"
+            Assert-NoSecret $text $forms
+        }
+
+        It 'Send-SmtpMessage -AccessToken: delivered, refused, and refused after an error challenge' {
+            $servers = @(
+                (Start-Script ($Hello + "C: AUTH XOAUTH2 *`nS: 235 2.7.0 Accepted`n" + $Transaction)),
+                (Start-Script ($Hello + "C: AUTH XOAUTH2 *`n" + $Rejected)),
+                (Start-Script ($Hello + $XoauthError + $Rejected))
+            )
+            try {
+                $records = & {
+                    foreach ($server in $servers) {
+                        Send-SmtpMessage -From $User -To 'bob@example.test' -Subject 'token' -Body 'x' -SmtpServer $server.Host `
+                            -Port $server.Port -AccessToken (ConvertTo-Secure $Token) -Tls None -AllowUnencryptedAuthentication `
+                            -AuthMechanism XOAUTH2 -PassThru -Verbose -Debug -ErrorAction Continue
+                    }
+                } *>&1
+                $forms = foreach ($server in $servers) { Get-SecretForms $User $Token $server.Port }
+            }
+            finally { $servers | ForEach-Object Dispose }
+
+            $results = @($records | Where-Object { $_ -is [SmtpTools.SmtpSendResult] })
+            $results.Status | Should -Be @('Sent', 'Failed', 'Failed')
+            @($records | Where-Object { $_ -is [Management.Automation.ErrorRecord] }).Count | Should -Be 2
+            $text = Get-ReachableText $records
+            $text | Should -BeLike '*AUTH XOAUTH2 <redacted>*'
+            Assert-NoSecret $text $forms
+        }
+    }
+}
