@@ -756,6 +756,7 @@ namespace SmtpTools.Core.Smtp
             var writer = new SmtpDataWriter(_stream!);
             SmtpReply reply = await RunAsync(SmtpStage.Data, _options.Timeouts.DataBlock, async (resetTimeout, ct) =>
             {
+                EnsureNoReplyOutOfTurn();
                 writer.Progress = sent =>
                 {
                     // RFC 5321 §4.5.3.2.5: the data-block timer restarts with each write that got through.
@@ -787,6 +788,7 @@ namespace SmtpTools.Core.Smtp
                         // RFC 3030 §2: "BDAT n [LAST]" and exactly n bytes, no dot-stuffing, one reply per chunk.
                         string command = "BDAT " + count.ToString(CultureInfo.InvariantCulture) +
                                          (isLast ? " LAST" : string.Empty);
+                        EnsureNoReplyOutOfTurn();
                         byte[] head = Utf8.GetBytes(command + "\r\n");
                         Write(SmtpTranscriptDirection.Client, command);
                         await _stream!.WriteAsync(head, 0, head.Length, token).ConfigureAwait(false);
@@ -910,6 +912,7 @@ namespace SmtpTools.Core.Smtp
 
         private async Task SendLineAsync(string line, string transcriptText, CancellationToken cancellationToken)
         {
+            EnsureNoReplyOutOfTurn();
             byte[] bytes = Utf8.GetBytes(line + "\r\n");
             Write(SmtpTranscriptDirection.Client, transcriptText);
             await _stream!.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
@@ -919,10 +922,27 @@ namespace SmtpTools.Core.Smtp
         private async Task SendLinesAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
         {
             // One buffer, one write: a pipelined batch must not be split into a packet per command.
+            EnsureNoReplyOutOfTurn();
             byte[] bytes = Utf8.GetBytes(string.Concat(lines.Select(l => l + "\r\n")));
             foreach (string line in lines) Write(SmtpTranscriptDirection.Client, line);
             await _stream!.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// RFC 5321 §4.1 / RFC 2920 §3.1: a server speaks only in answer to a command, and replies are paired with
+        /// commands by order. Bytes already received before the client's next command are replies out of turn: read
+        /// later they would answer the wrong command (a stray 250 would pass for the answer to the data), so the
+        /// session ends here instead.
+        /// </summary>
+        private void EnsureNoReplyOutOfTurn()
+        {
+            int stray = _reader?.BufferedCount ?? 0;
+            if (stray == 0) return;
+            Abort();
+            throw new SmtpProtocolException(
+                $"the server sent {stray} bytes out of turn, before the client's next command; replies can no " +
+                "longer be matched to commands, so the connection was closed.");
         }
 
         private async Task<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
