@@ -197,3 +197,97 @@ Describe 'Secrets never leak' {
         }
     }
 }
+
+Describe 'Hostile input' {
+    Context 'header injection is refused before connecting' {
+        BeforeAll {
+            # A listener that must never see a connection: refusal has to come before any network activity.
+            $script:Trap = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+            $Trap.Start()
+            $script:TrapPort = $Trap.LocalEndpoint.Port
+        }
+        AfterAll { $Trap.Stop() }
+
+        It 'refuses a line break in <Name>' -TestCases @(
+            @{ Name = 'Subject (CRLF)'; Parameters = @{ Subject = "hi`r`nBcc: victim@evil.test" } }
+            @{ Name = 'Subject (bare LF)'; Parameters = @{ Subject = "hi`nX-Evil: 1" } }
+            @{ Name = 'Subject (bare CR)'; Parameters = @{ Subject = "hi`rX-Evil: 1" } }
+            @{ Name = 'Subject (NUL)'; Parameters = @{ Subject = "hi`0X-Evil: 1" } }
+            @{ Name = 'the From display name'; Parameters = @{ From = "Evil`r`nBcc: v@evil.test <ops@smtptools.test>" } }
+            @{ Name = 'a quoted From display name'; Parameters = @{ From = "`"Evil`r`nBcc: v@evil.test`" <ops@smtptools.test>" } }
+            @{ Name = 'a To address'; Parameters = @{ To = "alice@smtptools.test`r`nBcc: v@evil.test" } }
+            @{ Name = 'a To display name'; Parameters = @{ To = "Alice`n <alice@smtptools.test>" } }
+            @{ Name = 'a Cc display name'; Parameters = @{ Cc = "Cc Name`r`n <c@smtptools.test>" } }
+            @{ Name = 'a Bcc address'; Parameters = @{ Bcc = "b@smtptools.test`r`nX-Evil: 1" } }
+            @{ Name = 'Reply-To'; Parameters = @{ ReplyTo = "r@smtptools.test`r`nBcc: v@evil.test" } }
+            @{ Name = 'Sender'; Parameters = @{ Sender = "s@smtptools.test`r`nBcc: v@evil.test" } }
+            @{ Name = 'the envelope sender'; Parameters = @{ EnvelopeFrom = "bounce@smtptools.test`r`nRCPT TO:<v@evil.test>" } }
+            @{ Name = 'a custom header value'; Parameters = @{ Header = @{ 'X-Test' = "a`r`nBcc: v@evil.test" } } }
+            @{ Name = 'a custom header name'; Parameters = @{ Header = @{ "X-Te`r`nBcc" = 'v@evil.test' } } }
+        ) {
+            $send = @{ From = 'ops@smtptools.test'; To = 'alice@smtptools.test'; Subject = 's'; Body = 'b'
+                SmtpServer = '127.0.0.1'; Port = $TrapPort; Timeout = 5 }
+            foreach ($key in $Parameters.Keys) { $send[$key] = $Parameters[$key] }
+
+            $caught = $null
+            try { Send-SmtpMessage @send -ErrorAction Stop } catch { $caught = $_ }
+
+            $caught | Should -Not -BeNullOrEmpty
+            $caught.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $caught.FullyQualifiedErrorId | Should -Not -BeLike 'Smtp*' -Because 'it must fail on the input, not on the network'
+            $Trap.Pending() | Should -BeFalse -Because 'nothing may connect for a refused message'
+        }
+    }
+
+    Context 'SMTP smuggling through the real Postfix' {
+        BeforeAll {
+            $script:Run = 'smug' + [Guid]::NewGuid().ToString('N').Substring(0, 12)
+            # End-of-data look-alikes, each followed by a second "message" that must stay part of the body.
+            $script:LookAlikes = [ordered]@{
+                'LF.LF' = "`n.`n"; 'CR.CR' = "`r.`r"; 'LF.CRLF' = "`n.`r`n"; 'CRLF.LF' = "`r`n.`n"
+                'CRLF.CR' = "`r`n.`r"; 'CR.CRLF' = "`r.`r`n"; 'CR.LF' = "`r.`n"; 'LF.CR' = "`n.`r"
+            }
+            function Get-Smuggled([string] $Name) {
+                "MAIL FROM:<evil@evil.test>`r`nRCPT TO:<victim@smtptools.test>`r`nDATA`r`n" +
+                "Subject: SMUGGLED [$Run/$Name]`r`n`r`nevil`r`n.`r`n"
+            }
+            function Get-Body([string] $Name) { "before [$Run/$Name]" + $LookAlikes[$Name] + (Get-Smuggled $Name) + 'after' }
+            # What Postfix stores: every bare CR or LF became a line break (CRLF on the wire, LF in the Maildir).
+            function ConvertTo-Stored([string] $Text) { ($Text -replace "`r`n", "`n" -replace "`r", "`n").TrimEnd("`n") }
+
+            $script:Results = @(
+                foreach ($name in $LookAlikes.Keys) {
+                    $eml = Join-Path $Work "smuggle-$name.eml"
+                    [IO.File]::WriteAllText($eml, "From: ops@smtptools.test`r`nTo: alice@smtptools.test`r`n" +
+                        "Subject: raw [$Run/$name]`r`nMessage-ID: <raw-$Run-$([array]::IndexOf(@($LookAlikes.Keys), $name))@smtptools.test>`r`n`r`n" + (Get-Body $name))
+                    Send-SmtpMessage -Path $eml -SmtpServer $Server -Port $SmtpPort -PassThru -ErrorAction Continue -WarningAction Ignore
+                    Send-SmtpMessage -From 'ops@smtptools.test' -To 'alice@smtptools.test' -Subject "composed [$Run/$name]" `
+                        -Body (Get-Body $name) -SmtpServer $Server -Port $SmtpPort -PassThru -ErrorAction Continue -WarningAction Ignore
+                }
+            )
+            # A sentinel sent after all of them: once it is in, anything smuggled would be in too.
+            Send-SmtpMessage -From 'ops@smtptools.test' -To 'alice@smtptools.test' -Subject "sentinel $Run" -Body 'x' `
+                -SmtpServer $Server -Port $SmtpPort -WarningAction Ignore
+            Wait-DeliveredMessage -Marker "sentinel $Run" | Out-Null
+        }
+
+        It 'sends every look-alike as one message' {
+            $Results.Count | Should -Be (2 * $LookAlikes.Count)
+            $Results.Status | Sort-Object -Unique | Should -Be 'Sent'
+        }
+
+        It 'delivers exactly one message for <_>, with the body intact' -TestCases @(
+            'LF.LF', 'CR.CR', 'LF.CRLF', 'CRLF.LF', 'CRLF.CR', 'CR.CRLF', 'CR.LF', 'LF.CR'
+        ) {
+            $name = $_
+            $files = @(Get-ChildItem $Maildir -File | Where-Object { Select-String -Path $_.FullName -SimpleMatch "[$Run/$name]" -Quiet })
+            $files.Count | Should -Be 2 -Because 'the raw and the composed message, and nothing smuggled'
+            foreach ($file in $files) {
+                $text = [IO.File]::ReadAllText($file.FullName)
+                ($text -split "`n`n", 2)[0] | Should -Not -Match 'SMUGGLED' -Because 'the smuggled lines stay in the body'
+            }
+            $raw = [IO.File]::ReadAllText(($files | Where-Object { Select-String -Path $_.FullName -SimpleMatch "raw [$Run/$name]" -Quiet }).FullName)
+            ConvertTo-Stored ($raw -split "`n`n", 2)[1] | Should -BeExactly (ConvertTo-Stored (Get-Body $name))
+        }
+    }
+}

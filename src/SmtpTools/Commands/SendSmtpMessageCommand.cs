@@ -456,7 +456,7 @@ namespace SmtpTools.Commands
             if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck)
             {
                 WriteWarning($"The certificate of {result.Server} could not be verified: " +
-                    string.Join("; ", result.Tls.ValidationErrors) + ". The message was still encrypted.");
+                    string.Join("; ", result.Tls.ValidationErrors).TrimEnd('.') + ". The message was still encrypted.");
             }
             if (PassThru) WriteObject(result);
         }
