@@ -35,6 +35,7 @@ namespace SmtpTools.Core.Smtp
         private SmtpReplyReader? _reader;
         private SmtpReply? _lastReply;
         private bool _disposed;
+        private int _handshakeEntries = -1;
 
         private SmtpSession(SmtpSessionOptions options)
         {
@@ -565,6 +566,12 @@ namespace SmtpTools.Core.Smtp
         {
             SmtpCapabilities caps = Capabilities ?? throw new InvalidOperationException("The session is not open.");
             var started = _clock.Elapsed;
+            // One connection may carry thousands of messages: the transcript keeps the handshake (greeting, EHLO,
+            // TLS, AUTH) and the current transaction only, so memory stays flat. Failures get a snapshot of it.
+            if (_handshakeEntries < 0) _handshakeEntries = Transcript.Count;
+            else Transcript.Compact(_handshakeEntries, omitted => new SmtpTranscriptEntry(DateTimeOffset.Now,
+                _clock.Elapsed, SmtpTranscriptDirection.Info, _stream is SslStream,
+                $"({omitted} lines of earlier messages on this connection are not kept here.)"));
             bool utf8 = content.NeedsSmtpUtf8 || !IsAscii(envelope.From) ||
                         envelope.Recipients.Any(r => !IsAscii(r.Address));
             if (utf8 && !caps.SmtpUtf8)
@@ -1023,7 +1030,7 @@ namespace SmtpTools.Core.Smtp
         private SmtpException Contextualize(SmtpException ex, SmtpStage stage)
         {
             if (ex is SmtpProtocolException p && p.ConnectionClosed) Abort();
-            return ex.WithContext(_options.Host, _options.Port, stage, Transcript, _lastReply);
+            return ex.WithContext(_options.Host, _options.Port, stage, Transcript.Snapshot(), _lastReply);
         }
 
         private void Abort()
