@@ -291,3 +291,115 @@ Describe 'Hostile input' {
         }
     }
 }
+
+Describe 'Load' {
+    Context 'one long pipeline to the real Postfix (1,000 messages; 10,000 with -Long)' {
+        BeforeAll {
+            $script:Count = if ($Long) { 10000 } else { 1000 }
+            $script:LoadRun = 'load' + [Guid]::NewGuid().ToString('N').Substring(0, 12)
+            $send = @{ From = 'load@smtptools.test'; To = 'alice@smtptools.test'; SmtpServer = $Server; Port = $SmtpPort
+                WarningAction = 'Ignore' }
+
+            function Get-SocketCount {
+                @([IO.Directory]::GetFileSystemEntries('/proc/self/fd') |
+                    ForEach-Object { try { ([IO.FileInfo]::new($_)).LinkTarget } catch { $null } } |
+                    Where-Object { $_ -like 'socket:*' }).Count
+            }
+            function Get-ManagedMemory {
+                [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+                [GC]::GetTotalMemory($true)
+            }
+
+            # One message first, so that loading, JIT and TLS set-up are paid before anything is measured.
+            Send-SmtpMessage @send -Subject "$LoadRun warm-up" -Body 'warm-up'
+            $seen = [Collections.Generic.HashSet[string]]::new([IO.Directory]::GetFiles($Maildir))
+            $script:SocketsBefore = Get-SocketCount
+            # Only what the checks need, so that the test itself does not grow with the run.
+            $script:Ids = [Collections.Generic.List[string]]::new()
+            $script:Statuses = @{}
+            $script:Sessions = [Collections.Generic.HashSet[int]]::new()
+            $script:MemoryEarly = 0
+            $script:MemoryLate = 0
+
+            1..$Count | ForEach-Object { [pscustomobject]@{ Subject = "$LoadRun #$_"; Body = "message $_ of $LoadRun" } } |
+                Send-SmtpMessage @send -PassThru -ErrorAction Continue | ForEach-Object {
+                    $Ids.Add($_.MessageId.Trim('<', '>'))
+                    $Statuses["$($_.Status)"] = 1 + [int]$Statuses["$($_.Status)"]
+                    [void]$Sessions.Add($_.SessionId)
+                    # Measured while the pipeline (and its connection) is alive: after 100 messages, and at the end.
+                    if ($Ids.Count -eq 100) { $script:MemoryEarly = Get-ManagedMemory }
+                    if ($Ids.Count -eq $Count) { $script:MemoryLate = Get-ManagedMemory }
+                }
+            $script:SocketsAfter = Get-SocketCount
+
+            # Every new Maildir file is read once; a run marker in it means one of ours, and its Message-ID counts.
+            $script:Delivered = [Collections.Generic.List[string]]::new()
+            $deadline = [DateTime]::UtcNow.AddSeconds($(if ($Long) { 1200 } else { 240 }))
+            $sweepsAfterAll = 0
+            while ($sweepsAfterAll -lt 2 -and [DateTime]::UtcNow -lt $deadline) {
+                foreach ($file in [IO.Directory]::GetFiles($Maildir)) {
+                    if (-not $seen.Add($file)) { continue }
+                    $text = [IO.File]::ReadAllText($file)
+                    if ($text.Contains("$LoadRun #") -and $text -match '(?mi)^Message-ID:\s*<([^>]+)>') { $Delivered.Add($Matches[1]) }
+                }
+                if ($Delivered.Count -ge $Count) { $sweepsAfterAll++ }
+                Start-Sleep -Milliseconds 500
+            }
+        }
+
+        It 'reports every message Sent, over one connection' {
+            $Ids.Count | Should -Be $Count
+            $Statuses.Keys | Should -Be @('Sent')
+            $Sessions.Count | Should -Be 1
+        }
+
+        It 'delivers each message exactly once (Message-IDs in the Maildir)' {
+            $Delivered.Count | Should -Be $Count
+            @($Delivered | Sort-Object -Unique).Count | Should -Be $Count
+            $missing = [Linq.Enumerable]::ToArray([Linq.Enumerable]::Except([string[]]$Ids, [string[]]$Delivered))
+            $missing.Count | Should -Be 0
+        }
+
+        It 'keeps managed memory flat and leaks no socket' {
+            $MemoryEarly | Should -BeGreaterThan 0
+            ($MemoryLate - $MemoryEarly) / 1MB | Should -BeLessThan 16 -Because "memory went from $MemoryEarly to $MemoryLate bytes"
+            $SocketsAfter | Should -BeLessOrEqual $SocketsBefore
+        }
+    }
+
+    Context '1,000 domains through Resolve-MailExchanger with every tenth MX query unanswered' {
+        BeforeAll {
+            $dns = [SmtpTools.TestServer.DroppingDnsServer]::Start('load.test', 10)
+            try {
+                $domains = 1..1000 | ForEach-Object { "d$_.load.test" }
+                $script:Exchangers = @(Resolve-MailExchanger -Domain $domains -Server $dns.EndPoint -Timeout 1 -Retry 0 `
+                        -ThrottleLimit 64 -NoShuffle -ErrorAction SilentlyContinue -ErrorVariable dnsErrors)
+                $script:DnsErrors = @($dnsErrors)
+                $script:DroppedQueries = $dns.Dropped
+            }
+            finally { $dns.Dispose() }
+            $script:Expected = @(1..1000 | Where-Object { $_ % 10 -ne 0 })
+            $script:TimedOut = @(1..1000 | Where-Object { $_ % 10 -eq 0 } | ForEach-Object { "d$_.load.test" })
+        }
+
+        It 'resolves every answered domain correctly' {
+            $Exchangers.Count | Should -Be $Expected.Count
+            $byDomain = @{}
+            foreach ($mx in $Exchangers) { $byDomain[$mx.Domain.TrimEnd('.')] = $mx }
+            foreach ($n in $Expected) {
+                $mx = $byDomain["d$n.load.test"]
+                $mx | Should -Not -BeNullOrEmpty -Because "d$n.load.test was answered"
+                $mx.Host.TrimEnd('.') | Should -Be "mx.d$n.load.test"
+                $mx.Preference | Should -Be 10
+                "$($mx.Addresses)" | Should -Be ([SmtpTools.TestServer.DroppingDnsServer]::AddressOf($n))
+            }
+        }
+
+        It 'reports each unanswered domain as its own DnsTimeout error' {
+            $DroppedQueries | Should -BeGreaterOrEqual 100
+            $DnsErrors.Count | Should -Be 100
+            $DnsErrors.FullyQualifiedErrorId | ForEach-Object { $_ | Should -BeLike 'DnsTimeout,*' }
+            @($DnsErrors.TargetObject | ForEach-Object { "$_".TrimEnd('.') } | Sort-Object) | Should -Be @($TimedOut | Sort-Object)
+        }
+    }
+}
