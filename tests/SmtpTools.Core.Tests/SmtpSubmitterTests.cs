@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -296,6 +298,75 @@ namespace SmtpTools.Core.Tests
             if (stage == "mail") Assert.Equal(550, Assert.IsType<SmtpCommandException>(outcome.Failure).Reply.Code);
             if (stage == "data") Assert.Equal(554, outcome.Result.DataReply!.Code);
             if (stage == "rcpt") Assert.Equal(550, Assert.Single(outcome.Result.RejectedRecipients).Reply.Code);
+        }
+
+        private const string StartTlsEhlo = "C: EHLO *\nS: 250-fault.example.test\nS: 250 STARTTLS\nC: STARTTLS\n";
+
+        private static async Task<SmtpSubmitOutcome> SendTlsAsync(ScriptedSmtpServer server, SmtpTlsMode tls)
+        {
+            SmtpSubmitOptions options = Options(server, retries: 2);
+            options.Tls = tls;
+            using MimeMessageContent content = await MessageAsync();
+            using var submitter = new SmtpSubmitter(options);
+            return await submitter.SendAsync(content, CancellationToken.None).WaitAsync(Guard);
+        }
+
+        [Fact]
+        public async Task SendAsync_RequiredStartTlsAnswered454_FailsWithoutSendingAndIsNotRetried()
+        {
+            using var server = ScriptedSmtpServer.Start(Greeting + StartTlsEhlo +
+                "S: 454 4.7.0 TLS not available due to local problem\nC: QUIT\nS: 221 Bye\n");
+
+            SmtpSubmitOutcome outcome = await SendTlsAsync(server, SmtpTlsMode.StartTls);
+
+            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            var ex = Assert.IsType<SmtpTlsException>(outcome.Failure);
+            Assert.Equal(SmtpStage.StartTls, ex.Stage);
+            Assert.Contains("454", ex.Message);
+            Assert.Equal(1, outcome.Result.Attempts);
+            Assert.DoesNotContain(server.Received, l => l.StartsWith("MAIL", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task SendAsync_HandshakeFailsAfterStartTls220_ClearTlsError()
+        {
+            using var server = ScriptedSmtpServer.Start(Greeting + StartTlsEhlo + "S: 220 2.0.0 Ready\nCLOSE\n");
+
+            SmtpSubmitOutcome outcome = await SendTlsAsync(server, SmtpTlsMode.StartTls);
+
+            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            var ex = Assert.IsType<SmtpTlsException>(outcome.Failure);
+            Assert.Contains("TLS handshake failed", ex.Message);
+            Assert.Equal(1, outcome.Result.Attempts);
+        }
+
+        [Fact]
+        public async Task SendAsync_ExpiredCertificate_RefusedWithTheReasonInWords()
+        {
+            using X509Certificate2 expired = ExpiredCertificate();
+            using var server = ScriptedSmtpServer.Start(Greeting + StartTlsEhlo + "S: 220 2.0.0 Ready\nTLS\nSTALL\n",
+                expired);
+
+            SmtpSubmitOutcome outcome = await SendTlsAsync(server, SmtpTlsMode.StartTls);
+
+            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            var ex = Assert.IsType<SmtpTlsException>(outcome.Failure);
+            Assert.Contains(ex.Errors, e => e.Contains("expired"));
+            Assert.Equal(1, outcome.Result.Attempts);
+            Assert.DoesNotContain(server.Received, l => l.StartsWith("MAIL", StringComparison.Ordinal));
+        }
+
+        private static X509Certificate2 ExpiredCertificate()
+        {
+            using RSA rsa = RSA.Create(2048);
+            var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddDnsName("localhost");
+            san.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(san.Build());
+            using X509Certificate2 cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30),
+                DateTimeOffset.UtcNow.AddDays(-1));
+            return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
         }
 
         internal static int UnusedPort()
