@@ -10,8 +10,8 @@ namespace SmtpTools.Core.Tests
 {
     /// <summary>
     /// The DATA writer against hostile message bytes (the corpus and its mutations): the output is canonical SMTP
-    /// DATA — CRLF lines only, dot-stuffed, one terminator at the very end — and unstuffs to the input with each bare
-    /// CR or LF made a line break. So no input can end the data early (SMTP smuggling).
+    /// DATA (CRLF lines only, dot-stuffed, one terminator at the very end) and unstuffs to the input with each
+    /// bare CR or LF made a line break. So no input can end the data early (SMTP smuggling).
     /// </summary>
     public class SmtpDataWriterFuzzTests
     {

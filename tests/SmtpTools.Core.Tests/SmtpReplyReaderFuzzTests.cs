@@ -72,7 +72,8 @@ namespace SmtpTools.Core.Tests
                 }
                 catch (Exception ex) when (!(ex is SmtpProtocolException))
                 {
-                    throw new InvalidOperationException($"Input #{i} \"{FuzzCorpus.Show(input)}\" broke the parser.", ex);
+                    throw new InvalidOperationException(
+                        $"Input #{i} \"{FuzzCorpus.Show(input)}\" broke the parser.", ex);
                 }
             }
         }
@@ -101,7 +102,8 @@ namespace SmtpTools.Core.Tests
                     bool last = l == count - 1;
                     // RFC 5321 §4.2: a bare code is a valid last line when there is no text.
                     if (last && lines[l].Length == 0 && random.Next(2) == 0) wire.Append(code).Append("\r\n");
-                    else wire.Append(code).Append(last ? ' ' : '-').Append(lines[l]).Append(random.Next(4) == 0 ? "\n" : "\r\n");
+                    else wire.Append(code).Append(last ? ' ' : '-').Append(lines[l])
+                        .Append(random.Next(4) == 0 ? "\n" : "\r\n");
                 }
                 var reader = new SmtpReplyReader(new TrickleStream(Encoding.UTF8.GetBytes(wire.ToString()),
                     1 + random.Next(16)));
@@ -119,7 +121,8 @@ namespace SmtpTools.Core.Tests
             var stream = new EndlessStream(Encoding.ASCII.GetBytes("220-"), Encoding.ASCII.GetBytes("a"));
             var reader = new SmtpReplyReader(stream);
 
-            var ex = await Assert.ThrowsAsync<SmtpProtocolException>(() => reader.ReadReplyAsync(CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<SmtpProtocolException>(
+                () => reader.ReadReplyAsync(CancellationToken.None));
 
             Assert.Contains("reply line longer than", ex.Message);
             Assert.True(stream.BytesRead <= SmtpReplyReader.MaxLineLength + 2 * 4096, $"read {stream.BytesRead} bytes");
@@ -138,7 +141,8 @@ namespace SmtpTools.Core.Tests
             var reader = new SmtpReplyReader(stream);
             await reader.ReadReplyAsync(CancellationToken.None);
 
-            var ex = await Assert.ThrowsAsync<SmtpProtocolException>(() => reader.ReadReplyAsync(CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<SmtpProtocolException>(
+                () => reader.ReadReplyAsync(CancellationToken.None));
 
             Assert.Contains("reply longer than", ex.Message);
             Assert.True(stream.BytesRead <= ReadBound, $"read {stream.BytesRead} bytes");

@@ -20,7 +20,7 @@ namespace SmtpTools.Core.Tests
     {
         private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
-        /// <summary>A one-connection server that writes until the client goes away; returns the bytes it wrote.</summary>
+        /// <summary>A one-connection server that writes until the client goes away; returns what it wrote.</summary>
         private sealed class FloodServer : IDisposable
         {
             private readonly TcpListener _listener = new TcpListener(IPAddress.Loopback, 0);
@@ -79,7 +79,8 @@ namespace SmtpTools.Core.Tests
         public async Task ConnectAsync_EndlessGreetingLine_ProtocolErrorAndStopsReading()
         {
             const long max = 256L * 1024 * 1024;
-            using var server = new FloodServer(Encoding.ASCII.GetBytes("220-"), false, Encoding.ASCII.GetBytes("a"), max);
+            using var server = new FloodServer(Encoding.ASCII.GetBytes("220-"), false, Encoding.ASCII.GetBytes("a"),
+                max);
 
             var ex = await Assert.ThrowsAsync<SmtpProtocolException>(
                 () => SmtpSession.ConnectAsync(Options(server.Port), CancellationToken.None).WaitAsync(Guard));

@@ -171,7 +171,8 @@ namespace SmtpTools.Core.Tests
             Assert.False(outcome.Result.Delivered);
             Assert.Equal(1, outcome.Result.Attempts);
             Assert.Single(outcome.Result.Transcript, e => e.Text.StartsWith("Connected to", StringComparison.Ordinal));
-            Assert.DoesNotContain(outcome.Result.Transcript, e => e.Text.StartsWith("Retrying", StringComparison.Ordinal));
+            Assert.DoesNotContain(outcome.Result.Transcript,
+                e => e.Text.StartsWith("Retrying", StringComparison.Ordinal));
             Assert.Contains("may or may not have been delivered", outcome.Result.Error);
             Assert.Single(server.Messages);
             if (fault == "silent") Assert.IsType<SmtpTimeoutException>(outcome.Failure);
@@ -219,8 +220,8 @@ namespace SmtpTools.Core.Tests
             Assert.Equal(SmtpSendStatus.Sent, outcome.Result.Status);
             Assert.Equal(3, outcome.Result.Attempts);
             Assert.Null(outcome.Failure);
-            string[] waits = outcome.Result.Transcript.Where(e => e.Text.StartsWith("Retrying", StringComparison.Ordinal))
-                .Select(e => e.Text).ToArray();
+            string[] waits = outcome.Result.Transcript
+                .Where(e => e.Text.StartsWith("Retrying", StringComparison.Ordinal)).Select(e => e.Text).ToArray();
             Assert.Equal(2, waits.Length);
             Assert.StartsWith("Retrying in 0.2 s", waits[0]);
             Assert.StartsWith("Retrying in 0.4 s", waits[1]);
@@ -294,7 +295,8 @@ namespace SmtpTools.Core.Tests
 
             Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
             Assert.Equal(1, outcome.Result.Attempts);
-            Assert.DoesNotContain(outcome.Result.Transcript, e => e.Text.StartsWith("Retrying", StringComparison.Ordinal));
+            Assert.DoesNotContain(outcome.Result.Transcript,
+                e => e.Text.StartsWith("Retrying", StringComparison.Ordinal));
             if (stage == "mail") Assert.Equal(550, Assert.IsType<SmtpCommandException>(outcome.Failure).Reply.Code);
             if (stage == "data") Assert.Equal(554, outcome.Result.DataReply!.Code);
             if (stage == "rcpt") Assert.Equal(550, Assert.Single(outcome.Result.RejectedRecipients).Reply.Code);
@@ -359,7 +361,8 @@ namespace SmtpTools.Core.Tests
         private static X509Certificate2 ExpiredCertificate()
         {
             using RSA rsa = RSA.Create(2048);
-            var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256,
+                RSASignaturePadding.Pkcs1);
             var san = new SubjectAlternativeNameBuilder();
             san.AddDnsName("localhost");
             san.AddIpAddress(IPAddress.Loopback);

@@ -33,11 +33,13 @@ namespace SmtpTools.TestServer
             _ = Task.Run(ServeAsync);
         }
 
-        /// <summary>Starts answering for <paramref name="zone"/>; 0 for <paramref name="dropEvery"/> drops nothing.</summary>
+        /// <summary>Starts answering for <paramref name="zone"/>; a <paramref name="dropEvery"/> of 0 drops
+        /// nothing.</summary>
         public static DroppingDnsServer Start(string zone, int dropEvery) => new DroppingDnsServer(zone, dropEvery);
 
         /// <summary>"127.0.0.1:port", as -Server and -DnsServer take it.</summary>
-        public string EndPoint => "127.0.0.1:" + ((IPEndPoint)_udp.Client.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
+        public string EndPoint =>
+            "127.0.0.1:" + ((IPEndPoint)_udp.Client.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>Queries received.</summary>
         public int Queries => Volatile.Read(ref _queries);

@@ -111,7 +111,7 @@ namespace SmtpTools
             }
         }
 
-        /// <summary>A copy of the entries so far that later writes and compaction leave alone (for exceptions).</summary>
+        /// <summary>A copy of the entries so far, untouched by later writes and compaction (for exceptions).</summary>
         internal SmtpTranscript Snapshot()
         {
             var copy = new SmtpTranscript();

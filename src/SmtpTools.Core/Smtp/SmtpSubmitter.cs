@@ -180,7 +180,9 @@ namespace SmtpTools.Core.Smtp
 
             if (targets.Count == 0)
             {
-                string why = skipped != null && skipped.Count > 0 ? " (" + string.Join("; ", skipped) + ")" : string.Empty;
+                string why = skipped != null && skipped.Count > 0
+                    ? " (" + string.Join("; ", skipped) + ")"
+                    : string.Empty;
                 failure = new DnsResolutionException(domain ?? string.Empty, DnsFailureKind.NoMailRecords,
                     $"No mail exchanger of {domain} has an address to connect to{why}.");
             }
