@@ -596,6 +596,9 @@ namespace SmtpTools.Core.Smtp
 
             string mail = BuildMailFrom(envelope, content, caps, utf8);
             string[] rcpts = envelope.Recipients.Select(r => BuildRcptTo(r, caps)).ToArray();
+            // Checked before anything is sent, so a bad recipient cannot leave a half-open transaction.
+            CheckSingleLine(mail);
+            foreach (string rcpt in rcpts) CheckSingleLine(rcpt);
             bool chunking = _options.UseChunking && caps.Chunking;
             bool pipelining = _options.UsePipelining && caps.Pipelining;
 
@@ -614,13 +617,16 @@ namespace SmtpTools.Core.Smtp
                     await SendLinesAsync(batch, ct).ConfigureAwait(false);
                     return await ReadReplyAsync(ct).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
+                // RFC 5321 §3.8: after 421 the server closes; the replies still due will never come.
+                if (mailReply.Code == 421) throw MailFromRefused(envelope, mailReply);
                 for (int i = 0; i < rcpts.Length; i++)
                 {
                     SmtpReply r = await RunAsync(SmtpStage.RcptTo, _options.Timeouts.Command,
                         (_, ct) => ReadReplyAsync(ct), cancellationToken).ConfigureAwait(false);
                     recipients.Add(new SmtpRecipientResult(envelope.Recipients[i].Address, r));
+                    if (r.Code == 421) break;
                 }
-                if (!chunking)
+                if (!chunking && recipients.Count == rcpts.Length && recipients.All(r => r.Reply.Code != 421))
                 {
                     dataCommandReply = await RunAsync(SmtpStage.Data, _options.Timeouts.Command,
                         (_, ct) => ReadReplyAsync(ct), cancellationToken).ConfigureAwait(false);
@@ -919,6 +925,7 @@ namespace SmtpTools.Core.Smtp
 
         private async Task SendLineAsync(string line, string transcriptText, CancellationToken cancellationToken)
         {
+            CheckSingleLine(line);
             EnsureNoReplyOutOfTurn();
             byte[] bytes = Utf8.GetBytes(line + "\r\n");
             Write(SmtpTranscriptDirection.Client, transcriptText);
@@ -928,8 +935,9 @@ namespace SmtpTools.Core.Smtp
 
         private async Task SendLinesAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
         {
-            // One buffer, one write: a pipelined batch must not be split into a packet per command.
+            foreach (string line in lines) CheckSingleLine(line);
             EnsureNoReplyOutOfTurn();
+            // One buffer, one write: a pipelined batch must not be split into a packet per command.
             byte[] bytes = Utf8.GetBytes(string.Concat(lines.Select(l => l + "\r\n")));
             foreach (string line in lines) Write(SmtpTranscriptDirection.Client, line);
             await _stream!.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
@@ -950,6 +958,17 @@ namespace SmtpTools.Core.Smtp
             throw new SmtpProtocolException(
                 $"the server sent {stray} bytes out of turn, before the client's next command; replies can no " +
                 "longer be matched to commands, so the connection was closed.");
+        }
+
+        // A CR or LF inside an address, client name or argument would smuggle a second command onto the wire.
+        private static void CheckSingleLine(string line)
+        {
+            if (line.IndexOf('\r') >= 0 || line.IndexOf('\n') >= 0)
+            {
+                throw new ArgumentException(
+                    "An SMTP command argument (address, client name or parameter) contains a line break: \"" +
+                    line.Replace("\r", "\\r").Replace("\n", "\\n") + "\".");
+            }
         }
 
         private async Task<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
@@ -994,11 +1013,15 @@ namespace SmtpTools.Core.Smtp
                 current = t;
                 timer.CancelAfter(t);
             }
+            bool finished = false;
             try
             {
-                using (linked.Token.Register(Abort))
+                // A timer that fires just as the work completes must not close a connection that is fine.
+                using (linked.Token.Register(() => { if (!Volatile.Read(ref finished)) Abort(); }))
                 {
-                    return await work(Reset, linked.Token).ConfigureAwait(false);
+                    T result = await work(Reset, linked.Token).ConfigureAwait(false);
+                    Volatile.Write(ref finished, true);
+                    return result;
                 }
             }
             catch (Exception ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

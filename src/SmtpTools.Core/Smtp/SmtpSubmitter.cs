@@ -347,9 +347,11 @@ namespace SmtpTools.Core.Smtp
             {
                 return await session.SendAsync(envelope, content, cancellationToken).ConfigureAwait(false);
             }
-            catch (SmtpException ex) when (reused && ex.Stage == SmtpStage.MailFrom && !(ex is SmtpCommandException))
+            catch (SmtpException ex) when (reused && ex.Stage == SmtpStage.MailFrom &&
+                                           (!(ex is SmtpCommandException command) || command.Reply.Code == 421))
             {
-                // The server closed an idle connection between two messages: open a fresh one, transparently.
+                // The server closed an idle connection between two messages (silently, or with Postfix's 421 idle
+                // timeout): open a fresh one, transparently.
                 _recorder.Info("The connection was closed between messages; reconnecting.");
                 DropSession();
                 (SmtpSession fresh, _) = await GetSessionAsync(target, cancellationToken).ConfigureAwait(false);

@@ -291,7 +291,9 @@ namespace SmtpTools.Commands
                     : DirectDelivery ? "the recipients' mail exchangers"
                     : $"{_server}:{Port}";
                 string recipients = string.Join(", ", content.Envelope.Recipients);
-                if (!ShouldProcess($"Sending this message to {recipients} through {where}:\n{content.Describe()}",
+                // The full description costs a header serialisation per message: only build it when it is shown.
+                string detail = DescriptionIsShown() ? ":\n" + content.Describe() : ".";
+                if (!ShouldProcess($"Sending this message to {recipients} through {where}{detail}",
                         $"Send the message to {recipients} through {where}?", "Send-SmtpMessage"))
                 {
                     return;
@@ -334,6 +336,19 @@ namespace SmtpTools.Commands
         {
             base.StopProcessing();
             _submitter?.Dispose();
+        }
+
+        private bool DescriptionIsShown()
+        {
+            if (MyInvocation.BoundParameters.ContainsKey("WhatIf") || MyInvocation.BoundParameters.ContainsKey("Confirm") ||
+                MyInvocation.BoundParameters.ContainsKey("Verbose"))
+            {
+                return true;
+            }
+            object? whatIf = SessionState.PSVariable.GetValue("WhatIfPreference");
+            object? verbose = SessionState.PSVariable.GetValue("VerbosePreference");
+            return LanguagePrimitives.IsTrue(whatIf) ||
+                   (verbose is ActionPreference preference && preference != ActionPreference.SilentlyContinue);
         }
 
         private Task<MimeMessageContent> LoadMessageAsync(CancellationToken cancellationToken)
