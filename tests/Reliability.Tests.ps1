@@ -198,6 +198,42 @@ Describe 'Secrets never leak' {
     }
 }
 
+Describe 'Faults at the cmdlet' {
+    It 'reports a message whose answer never came as Unknown with SmtpDeliveryUnknown, and sends it only once' {
+        $server = Start-Script ("S: 220 f.example.test ESMTP`nC: EHLO *`nS: 250 f.example.test`nC: MAIL FROM:*`nS: 250 Ok`n" +
+            "C: RCPT TO:*`nS: 250 Ok`nC: DATA`nS: 354 Go`nC-DATA`nSTALL`n")
+        try {
+            $result = Send-SmtpMessage -From 'a@example.test' -To 'b@example.test' -Subject 'unknown' -Body 'x' `
+                -SmtpServer $server.Host -Port $server.Port -Tls None -Timeout 1 -RetryCount 2 -RetryDelay 0 -PassThru `
+                -ErrorAction SilentlyContinue -ErrorVariable err
+        }
+        finally { $server.Dispose() }
+
+        $result.Status | Should -Be 'Unknown'
+        $result.Delivered | Should -BeFalse
+        $result.Attempts | Should -Be 1
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SmtpDeliveryUnknown,*'
+        $err[0].ErrorDetails.RecommendedAction | Should -BeLike '*duplicate*'
+        $server.Messages.Count | Should -Be 1
+    }
+
+    It 'writes one error for a domain whose exchangers are all down, naming each host tried and why' {
+        $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+
+        Send-SmtpMessage -From 'a@example.test' -To 'someone@pref.mx.test' -Subject 'down' -Body 'x' -DirectDelivery `
+            -DnsServer (Get-PeerSetting DNS_SERVER) -Port $port -Timeout 2 -ErrorAction SilentlyContinue -ErrorVariable err
+
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SmtpConnectFailed,*'
+        foreach ($host_ in 'a.pref.mx.test (127.0.0.11', 'b1.pref.mx.test (127.0.0.12', 'b2.pref.mx.test (127.0.0.13',
+            'c.pref.mx.test (127.0.0.14') {
+            $err[0].Exception.Message | Should -BeLike "*$host_*connection refused*"
+        }
+    }
+}
+
 Describe 'Hostile input' {
     Context 'header injection is refused before connecting' {
         BeforeAll {
