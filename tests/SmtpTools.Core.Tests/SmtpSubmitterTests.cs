@@ -302,6 +302,34 @@ namespace SmtpTools.Core.Tests
             if (stage == "rcpt") Assert.Equal(550, Assert.Single(outcome.Result.RejectedRecipients).Reply.Code);
         }
 
+        [Theory]
+        // TEST-NET-1 (RFC 5737): routed nowhere, so either unreachable at once or silent until the connect timeout.
+        [InlineData("192.0.2.1")]
+        // RFC 2606: .invalid never resolves.
+        [InlineData("no-such-host.invalid")]
+        public async Task SendAsync_UnreachableOrUnresolvableServer_FailsAtConnectNamingTheHost(string host)
+        {
+            var options = new SmtpSubmitOptions
+            {
+                Server = host,
+                Port = 25,
+                Tls = SmtpTlsMode.None,
+                Timeout = TimeSpan.FromSeconds(1),
+                RetryCount = 1,
+                RetryDelay = TimeSpan.FromMilliseconds(100),
+            };
+            using MimeMessageContent content = await MessageAsync();
+            using var submitter = new SmtpSubmitter(options);
+
+            SmtpSubmitOutcome outcome = await submitter.SendAsync(content, CancellationToken.None).WaitAsync(Guard);
+
+            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            var ex = Assert.IsAssignableFrom<SmtpException>(outcome.Failure);
+            Assert.True(ex is SmtpConnectException || ex is SmtpTimeoutException, ex.GetType().Name);
+            Assert.Equal(SmtpStage.Connect, ex.Stage);
+            Assert.Contains(host, outcome.Result.Error);
+        }
+
         private const string StartTlsEhlo = "C: EHLO *\nS: 250-fault.example.test\nS: 250 STARTTLS\nC: STARTTLS\n";
 
         private static async Task<SmtpSubmitOutcome> SendTlsAsync(ScriptedSmtpServer server, SmtpTlsMode tls)
