@@ -35,6 +35,7 @@ namespace SmtpTools.Core.Smtp
         private SmtpReplyReader? _reader;
         private SmtpReply? _lastReply;
         private bool _disposed;
+        private int _handshakeEntries = -1;
 
         private SmtpSession(SmtpSessionOptions options)
         {
@@ -393,8 +394,10 @@ namespace SmtpTools.Core.Smtp
                 }
                 reply = helo;
             }
-            throw Contextualize(new SmtpCommandException(
-                $"the server refused the client name '{name}' ({reply.Code} {reply.Text}).", SmtpStage.Ehlo, reply),
+            // RFC 5321 §3.8: 421 is the server shutting the session, not a verdict on the client name.
+            throw Contextualize(new SmtpCommandException(reply.Code == 421
+                ? $"the server is closing the session ({reply.Code} {reply.Text})."
+                : $"the server refused the client name '{name}' ({reply.Code} {reply.Text}).", SmtpStage.Ehlo, reply),
                 SmtpStage.Ehlo);
         }
 
@@ -568,6 +571,12 @@ namespace SmtpTools.Core.Smtp
         {
             SmtpCapabilities caps = Capabilities ?? throw new InvalidOperationException("The session is not open.");
             var started = _clock.Elapsed;
+            // One connection may carry thousands of messages: the transcript keeps the handshake (greeting, EHLO,
+            // TLS, AUTH) and the current transaction only, so memory stays flat. Failures get a snapshot of it.
+            if (_handshakeEntries < 0) _handshakeEntries = Transcript.Count;
+            else Transcript.Compact(_handshakeEntries, omitted => new SmtpTranscriptEntry(DateTimeOffset.Now,
+                _clock.Elapsed, SmtpTranscriptDirection.Info, _stream is SslStream,
+                $"({omitted} lines of earlier messages on this connection are not kept here.)"));
             bool utf8 = content.NeedsSmtpUtf8 || !IsAscii(envelope.From) ||
                         envelope.Recipients.Any(r => !IsAscii(r.Address));
             if (utf8 && !caps.SmtpUtf8)
@@ -696,8 +705,9 @@ namespace SmtpTools.Core.Smtp
         }
 
         private SmtpException MailFromRefused(SmtpEnvelope envelope, SmtpReply reply) => Contextualize(
-            new SmtpCommandException(
-                $"the server refused the sender <{envelope.From}> ({reply.Code} {reply.Text}).", SmtpStage.MailFrom,
+            new SmtpCommandException(reply.Code == 421
+                ? $"the server is closing the session ({reply.Code} {reply.Text})."
+                : $"the server refused the sender <{envelope.From}> ({reply.Code} {reply.Text}).", SmtpStage.MailFrom,
                 reply), SmtpStage.MailFrom);
 
         private SmtpException DataRefused(SmtpReply reply) => Contextualize(new SmtpCommandException(
@@ -769,6 +779,7 @@ namespace SmtpTools.Core.Smtp
             var writer = new SmtpDataWriter(_stream!);
             SmtpReply reply = await RunAsync(SmtpStage.Data, _options.Timeouts.DataBlock, async (resetTimeout, ct) =>
             {
+                EnsureNoReplyOutOfTurn();
                 writer.Progress = sent =>
                 {
                     // RFC 5321 §4.5.3.2.5: the data-block timer restarts with each write that got through.
@@ -800,6 +811,7 @@ namespace SmtpTools.Core.Smtp
                         // RFC 3030 §2: "BDAT n [LAST]" and exactly n bytes, no dot-stuffing, one reply per chunk.
                         string command = "BDAT " + count.ToString(CultureInfo.InvariantCulture) +
                                          (isLast ? " LAST" : string.Empty);
+                        EnsureNoReplyOutOfTurn();
                         byte[] head = Utf8.GetBytes(command + "\r\n");
                         Write(SmtpTranscriptDirection.Client, command);
                         await _stream!.WriteAsync(head, 0, head.Length, token).ConfigureAwait(false);
@@ -924,6 +936,7 @@ namespace SmtpTools.Core.Smtp
         private async Task SendLineAsync(string line, string transcriptText, CancellationToken cancellationToken)
         {
             CheckSingleLine(line);
+            EnsureNoReplyOutOfTurn();
             byte[] bytes = Utf8.GetBytes(line + "\r\n");
             Write(SmtpTranscriptDirection.Client, transcriptText);
             await _stream!.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
@@ -933,11 +946,28 @@ namespace SmtpTools.Core.Smtp
         private async Task SendLinesAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
         {
             foreach (string line in lines) CheckSingleLine(line);
+            EnsureNoReplyOutOfTurn();
             // One buffer, one write: a pipelined batch must not be split into a packet per command.
             byte[] bytes = Utf8.GetBytes(string.Concat(lines.Select(l => l + "\r\n")));
             foreach (string line in lines) Write(SmtpTranscriptDirection.Client, line);
             await _stream!.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// RFC 5321 §4.1 / RFC 2920 §3.1: a server speaks only in answer to a command, and replies are paired with
+        /// commands by order. Bytes already received before the client's next command are replies out of turn: read
+        /// later they would answer the wrong command (a stray 250 would pass for the answer to the data), so the
+        /// session ends here instead.
+        /// </summary>
+        private void EnsureNoReplyOutOfTurn()
+        {
+            int stray = _reader?.BufferedCount ?? 0;
+            if (stray == 0) return;
+            Abort();
+            throw new SmtpProtocolException(
+                $"the server sent {stray} bytes out of turn, before the client's next command; replies can no " +
+                "longer be matched to commands, so the connection was closed.");
         }
 
         // A CR or LF inside an address, client name or argument would smuggle a second command onto the wire.
@@ -1033,7 +1063,7 @@ namespace SmtpTools.Core.Smtp
         private SmtpException Contextualize(SmtpException ex, SmtpStage stage)
         {
             if (ex is SmtpProtocolException p && p.ConnectionClosed) Abort();
-            return ex.WithContext(_options.Host, _options.Port, stage, Transcript, _lastReply);
+            return ex.WithContext(_options.Host, _options.Port, stage, Transcript.Snapshot(), _lastReply);
         }
 
         private void Abort()

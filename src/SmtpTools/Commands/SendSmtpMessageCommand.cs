@@ -422,14 +422,18 @@ namespace SmtpTools.Commands
         {
             SmtpSendResult result = outcome.Result;
             _sent += result.Delivered ? 1 : 0;
-            if (outcome.Failure is SmtpException smtp) WriteError(SmtpErrors.FromException(smtp));
-            else if (outcome.Failure is DnsResolutionException dns) WriteError(DnsError(dns, result));
-            else if (result.Status == SmtpSendStatus.Unknown)
+            // Unknown first: the failure behind it (a timeout, a lost connection) came after the whole message was
+            // sent, so its own error id would suggest a resend that may duplicate the message.
+            if (result.Status == SmtpSendStatus.Unknown)
             {
-                WriteError(Error(new InvalidOperationException(result.Error), "SmtpDeliveryUnknown",
+                string why = outcome.Failure != null ? $" ({outcome.Failure.Message})" : string.Empty;
+                WriteError(Error(new InvalidOperationException(result.Error + why, outcome.Failure),
+                    "SmtpDeliveryUnknown",
                     ErrorCategory.OperationTimeout, result.MessageId,
                     "Check the recipient's mailbox or the server's log before sending again: a resend may duplicate it."));
             }
+            else if (outcome.Failure is SmtpException smtp) WriteError(SmtpErrors.FromException(smtp));
+            else if (outcome.Failure is DnsResolutionException dns) WriteError(DnsError(dns, result));
             else if (outcome.DataRefused && result.DataReply != null)
             {
                 SmtpReply reply = result.DataReply;
@@ -467,7 +471,7 @@ namespace SmtpTools.Commands
             if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck)
             {
                 WriteWarning($"The certificate of {result.Server} could not be verified: " +
-                    string.Join("; ", result.Tls.ValidationErrors) + ". The message was still encrypted.");
+                    string.Join("; ", result.Tls.ValidationErrors).TrimEnd('.') + ". The message was still encrypted.");
             }
             if (PassThru) WriteObject(result);
         }
