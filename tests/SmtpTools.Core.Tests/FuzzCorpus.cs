@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using SmtpTools.TestServer;
 
 namespace SmtpTools.Core.Tests
 {
@@ -25,7 +26,7 @@ namespace SmtpTools.Core.Tests
         internal static IReadOnlyList<(string Name, byte[] Bytes)> Seeds(string folder) =>
             Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Corpus", folder), "*.txt")
                 .OrderBy(f => f, StringComparer.Ordinal)
-                .Select(f => (Path.GetFileName(f), Unescape(File.ReadAllText(f))))
+                .Select(f => (Path.GetFileName(f), ScriptedSmtpServer.Unescape(File.ReadAllText(f))))
                 .ToList();
 
         /// <summary>One to four random edits of <paramref name="seed"/>.</summary>
@@ -75,35 +76,6 @@ namespace SmtpTools.Core.Tests
                 else sb.Append((char)b);
             }
             return sb.ToString();
-        }
-
-        private static byte[] Unescape(string text)
-        {
-            var bytes = new List<byte>();
-            for (int i = 0; i < text.Length; i++)
-            {
-                char c = text[i];
-                if (c != '\\' || i + 1 >= text.Length)
-                {
-                    bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
-                    continue;
-                }
-                char e = text[++i];
-                switch (e)
-                {
-                    case 'r': bytes.Add((byte)'\r'); break;
-                    case 'n': bytes.Add((byte)'\n'); break;
-                    case 't': bytes.Add((byte)'\t'); break;
-                    case '\\': bytes.Add((byte)'\\'); break;
-                    case 'x':
-                        bytes.Add(byte.Parse(text.Substring(i + 1, 2), NumberStyles.HexNumber,
-                            CultureInfo.InvariantCulture));
-                        i += 2;
-                        break;
-                    default: bytes.Add((byte)'\\'); bytes.Add((byte)e); break;
-                }
-            }
-            return bytes.ToArray();
         }
     }
 }

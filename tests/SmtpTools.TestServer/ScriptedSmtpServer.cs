@@ -299,7 +299,8 @@ namespace SmtpTools.TestServer
             }
         }
 
-        private static byte[] Unescape(string text)
+        /// <summary>Turns a script line's escapes (\r \n \t \\ \xHH) into the bytes they stand for.</summary>
+        public static byte[] Unescape(string text)
         {
             var bytes = new List<byte>();
             for (int i = 0; i < text.Length; i++)
