@@ -44,7 +44,7 @@ $Sizes = if ($Full) {
         ImportRounds = 20; Rounds = 5 }
 } else {
     @{ BulkMessages = 2000; SendMailMessages = 20; ReplyLines = 20000; LargeMiB = @(50); Domains = 2000
-        ImportRounds = 10; Rounds = 3 }
+        ImportRounds = 8; Rounds = 3 }
 }
 if ($Rounds -gt 0) { $Sizes.Rounds = $Rounds; $Sizes.ImportRounds = $Rounds }
 
