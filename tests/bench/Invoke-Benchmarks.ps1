@@ -268,214 +268,219 @@ function Get-Dig {
 
 Write-Host "SmtpTools benchmarks ($(if ($Full) { 'full' } else { 'default' }) sizes), work folder $Work"
 $started = [Diagnostics.Stopwatch]::StartNew()
-$sinkDir = $null
-$nsdDir = $null
 try {
-    if ($Only -contains 'Bulk' -or $Only -contains 'Large') {
-        $mailKit = Build-Baseline 'MailKitBaseline'
-        $sinkPort = Get-FreePort
-        $sinkDir = Start-SmtpSink $sinkPort
-    }
-
-    #region 1. bulk small messages
-    if ($Only -contains 'Bulk') {
-        $bulkN = $Sizes.BulkMessages
-        $smmN = $Sizes.SendMailMessages
-        Write-Host "Bulk small messages: $bulkN messages of 1 KB to smtp-sink (Send-MailMessage: $smmN)"
-        $contenders = @(
-            @{ Name = 'MailKit 4.18.2 loop, one connection'; Run = {
-                    $r = Invoke-Timed 'dotnet' @($mailKit, 'bulk', '127.0.0.1', "$sinkPort", "$bulkN", '1024')
-                    @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
-            @{ Name = "Send-SmtpMessage, $bulkN piped into one call"; Run = {
-                    $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $ModulePath; Port = $sinkPort; Count = $bulkN }
-                    @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
-            @{ Name = 'smtp-source -s 1 -d (C)'; Run = {
-                    $r = Invoke-Timed 'smtp-source' @('-s', '1', '-d', '-m', "$bulkN", '-l', '1024', '-f', 'bench@smtptools.test',
-                        '-t', 'sink@smtptools.test', "127.0.0.1:$sinkPort")
-                    @{ inproc = [double]::NaN; whole = $bulkN / $r.wall } } }
-            @{ Name = "Send-MailMessage loop ($smmN messages)"; Run = {
-                    $r = Invoke-PwshChild @{ Case = 'SendMailMessageLoop'; Port = $sinkPort; Count = $smmN }
-                    @{ inproc = $smmN / $r.seconds; whole = $smmN / $r.wall } } }
-        )
-        $s = Invoke-Interleaved 'bulk' $contenders $Sizes.Rounds
-        $ours = $contenders[1].Name
-        $bench = "1. Bulk small messages ($bulkN × 1 KB)"
-        Add-Rows $bench 'msg/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit' }
-        Add-Rows $bench 'msg/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit' }
-        $vsSmm = Get-MedianRatio $s $ours $contenders[3].Name { param($x) $x.inproc }
-        $Table.Add([pscustomobject]@{ Benchmark = $bench; Contender = $ours; Metric = 'in-process ratio to Send-MailMessage'
-                Median = ''; MinMax = ''; Ratio = '{0}× Send-MailMessage' -f (Format-Number $vsSmm); Target = '≥ 150× Send-MailMessage' })
-        $Notes.Add(("Bulk: Send-SmtpMessage in process {0}× MailKit, whole process {1}× MailKit, {2}× Send-MailMessage." -f
-                (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc })),
-                (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.whole })), (Format-Number $vsSmm)))
-    }
-    #endregion
-
-    #region 2. reply parsing
-    if ($Only -contains 'Reply') {
-        $replyN = $Sizes.ReplyLines
-        $replyFile = Join-Path $Work 'replies.txt'
-        New-ReplyFile -Path $replyFile -Lines $replyN
-        Write-Host "Reply parsing: $replyN mixed reply lines"
-        $contenders = @(
-            @{ Name = 'Get-Content | Select-String (regex reference)'; Run = {
-                    $r = Invoke-PwshChild @{ Case = 'ReplySelectString'; File = $replyFile }
-                    @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
-            @{ Name = 'Get-Content | Get-SmtpReplyCode'; Run = {
-                    $r = Invoke-PwshChild @{ Case = 'ReplyPipeline'; ModulePath = $ModulePath; File = $replyFile }
-                    @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
-            @{ Name = 'Get-SmtpReplyCode -Reply (Get-Content)'; Run = {
-                    $r = Invoke-PwshChild @{ Case = 'ReplyParameter'; ModulePath = $ModulePath; File = $replyFile }
-                    @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
-        )
-        $s = Invoke-Interleaved 'reply' $contenders $Sizes.Rounds
-        $bench = "2. Reply parsing ($replyN lines)"
-        $targets = @{ $contenders[1].Name = '≥ 50,000 lines/s'; $contenders[2].Name = '≥ 50,000 lines/s' }
-        Add-Rows $bench 'lines/s in process' $s $contenders[0].Name { param($x) $x.inproc } $targets
-        Add-Rows $bench 'lines/s whole process' $s $contenders[0].Name { param($x) $x.whole }
-        foreach ($c in $contenders[1..2]) {
-            $Notes.Add(('Reply parsing: {0} {1} lines/s in process (target ≥ 50,000).' -f $c.Name,
-                    (Format-Number (Get-Median @($s[$c.Name] | ForEach-Object { $_.inproc })))))
+    $sinkDir = $null
+    $nsdDir = $null
+    try {
+        if ($Only -contains 'Bulk' -or $Only -contains 'Large') {
+            $mailKit = Build-Baseline 'MailKitBaseline'
+            $sinkPort = Get-FreePort
+            $sinkDir = Start-SmtpSink $sinkPort
         }
-    }
-    #endregion
 
-    #region 3. import and first use
-    if ($Only -contains 'Import') {
-        Write-Host 'Import and first use: dotnet pwsh -NoProfile -c ...'
-        $contenders = @(
-            @{ Name = 'pwsh -c exit'; Run = { Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c', 'exit') } }
-            @{ Name = 'pwsh -c Import-Module SmtpTools'; Run = {
-                    Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c', "Import-Module '$ModulePath'") } }
-            @{ Name = 'pwsh -c Import-Module; Get-SmtpReplyCode 550'; Run = {
-                    Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c',
-                        "Import-Module '$ModulePath'; `$null = Get-SmtpReplyCode 550") } }
-        )
-        $s = Invoke-Interleaved 'import' $contenders $Sizes.ImportRounds
-        $bench = '3. Import and first use'
-        Add-Rows $bench 'seconds, whole process (lower is better)' $s $contenders[0].Name { param($x) $x.wall } `
-            @{ $contenders[1].Name = '≤ 1.10× bare start'; $contenders[2].Name = '≤ 1.15× bare start' }
-        $Notes.Add(('Import: {0}× bare start; import + Get-SmtpReplyCode 550: {1}× bare start.' -f
-                (Format-Number (Get-MedianRatio $s $contenders[1].Name $contenders[0].Name { param($x) $x.wall })),
-                (Format-Number (Get-MedianRatio $s $contenders[2].Name $contenders[0].Name { param($x) $x.wall }))))
-    }
-    #endregion
-
-    #region 4. large message
-    if ($Only -contains 'Large') {
-        foreach ($mib in $Sizes.LargeMiB) {
-            $largeFile = Join-Path $Work "attachment-$mib.bin"
-            # Random bytes: base64 of them is what a real export costs, and nothing can compress it away.
-            & bash -c "head -c $($mib)M /dev/urandom > '$largeFile'"
-            Write-Host "Large message: one message with a $mib MiB attachment"
+        #region 1. bulk small messages
+        if ($Only -contains 'Bulk') {
+            $bulkN = $Sizes.BulkMessages
+            $smmN = $Sizes.SendMailMessages
+            Write-Host "Bulk small messages: $bulkN messages of 1 KB to smtp-sink (Send-MailMessage: $smmN)"
             $contenders = @(
-                @{ Name = 'MailKit 4.18.2, attachment streamed from disk'; Run = {
-                        $r = Invoke-Timed 'dotnet' @($mailKit, 'large', '127.0.0.1', "$sinkPort", $largeFile)
-                        @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
-                @{ Name = 'Send-SmtpMessage -Attachments'; Run = {
-                        $r = Invoke-PwshChild @{ Case = 'SendLarge'; ModulePath = $ModulePath; Port = $sinkPort; File = $largeFile }
-                        @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
-                @{ Name = 'bare pwsh (peak RSS reference)'; Run = {
-                        $r = Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c',
-                            "'vmhwm_kib=' + ([IO.File]::ReadAllLines('/proc/self/status') -match '^VmHWM' -replace '\D', '')")
-                        @{ inproc = [double]::NaN; whole = [double]::NaN; rss = $r.vmhwm_kib / 1024 } } }
+                @{ Name = 'MailKit 4.18.2 loop, one connection'; Run = {
+                        $r = Invoke-Timed 'dotnet' @($mailKit, 'bulk', '127.0.0.1', "$sinkPort", "$bulkN", '1024')
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+                @{ Name = "Send-SmtpMessage, $bulkN piped into one call"; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $ModulePath; Port = $sinkPort; Count = $bulkN }
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+                @{ Name = 'smtp-source -s 1 -d (C)'; Run = {
+                        $r = Invoke-Timed 'smtp-source' @('-s', '1', '-d', '-m', "$bulkN", '-l', '1024', '-f', 'bench@smtptools.test',
+                            '-t', 'sink@smtptools.test', "127.0.0.1:$sinkPort")
+                        @{ inproc = [double]::NaN; whole = $bulkN / $r.wall } } }
+                @{ Name = "Send-MailMessage loop ($smmN messages)"; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'SendMailMessageLoop'; Port = $sinkPort; Count = $smmN }
+                        @{ inproc = $smmN / $r.seconds; whole = $smmN / $r.wall } } }
             )
-            $s = Invoke-Interleaved "large $mib MiB" $contenders $Sizes.Rounds
-            $bench = "4. Large message ($mib MiB attachment)"
+            $s = Invoke-Interleaved 'bulk' $contenders $Sizes.Rounds
             $ours = $contenders[1].Name
-            Add-Rows $bench 'MiB/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit' }
-            Add-Rows $bench 'MiB/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit' }
-            Add-Rows $bench 'peak RSS MiB (VmHWM)' $s $contenders[2].Name { param($x) $x.rss } `
-                @{ $ours = '≤ bare pwsh + 64 MiB' } -Delta
-            $Notes.Add(('Large {0} MiB: Send-SmtpMessage {1}× MailKit speed in process; peak RSS {2} MiB over bare pwsh.' -f $mib,
+            $bench = "1. Bulk small messages ($bulkN × 1 KB)"
+            Add-Rows $bench 'msg/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit' }
+            Add-Rows $bench 'msg/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit' }
+            $vsSmm = Get-MedianRatio $s $ours $contenders[3].Name { param($x) $x.inproc }
+            $Table.Add([pscustomobject]@{ Benchmark = $bench; Contender = $ours; Metric = 'in-process ratio to Send-MailMessage'
+                    Median = ''; MinMax = ''; Ratio = '{0}× Send-MailMessage' -f (Format-Number $vsSmm); Target = '≥ 150× Send-MailMessage' })
+            $Notes.Add(("Bulk: Send-SmtpMessage in process {0}× MailKit, whole process {1}× MailKit, {2}× Send-MailMessage." -f
                     (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc })),
-                    (Format-Number (Get-Median @(for ($i = 0; $i -lt $s[$ours].Count; $i++) { $s[$ours][$i].rss - $s[$contenders[2].Name][$i].rss })))))
-            Remove-Item $largeFile
+                    (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.whole })), (Format-Number $vsSmm)))
         }
+        #endregion
+
+        #region 2. reply parsing
+        if ($Only -contains 'Reply') {
+            $replyN = $Sizes.ReplyLines
+            $replyFile = Join-Path $Work 'replies.txt'
+            New-ReplyFile -Path $replyFile -Lines $replyN
+            Write-Host "Reply parsing: $replyN mixed reply lines"
+            $contenders = @(
+                @{ Name = 'Get-Content | Select-String (regex reference)'; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'ReplySelectString'; File = $replyFile }
+                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
+                @{ Name = 'Get-Content | Get-SmtpReplyCode'; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'ReplyPipeline'; ModulePath = $ModulePath; File = $replyFile }
+                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
+                @{ Name = 'Get-SmtpReplyCode -Reply (Get-Content)'; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'ReplyParameter'; ModulePath = $ModulePath; File = $replyFile }
+                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
+            )
+            $s = Invoke-Interleaved 'reply' $contenders $Sizes.Rounds
+            $bench = "2. Reply parsing ($replyN lines)"
+            $targets = @{ $contenders[1].Name = '≥ 50,000 lines/s'; $contenders[2].Name = '≥ 50,000 lines/s' }
+            Add-Rows $bench 'lines/s in process' $s $contenders[0].Name { param($x) $x.inproc } $targets
+            Add-Rows $bench 'lines/s whole process' $s $contenders[0].Name { param($x) $x.whole }
+            foreach ($c in $contenders[1..2]) {
+                $Notes.Add(('Reply parsing: {0} {1} lines/s in process (target ≥ 50,000).' -f $c.Name,
+                        (Format-Number (Get-Median @($s[$c.Name] | ForEach-Object { $_.inproc })))))
+            }
+        }
+        #endregion
+
+        #region 3. import and first use
+        if ($Only -contains 'Import') {
+            Write-Host 'Import and first use: dotnet pwsh -NoProfile -c ...'
+            $contenders = @(
+                @{ Name = 'pwsh -c exit'; Run = { Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c', 'exit') } }
+                @{ Name = 'pwsh -c Import-Module SmtpTools'; Run = {
+                        Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c', "Import-Module '$ModulePath'") } }
+                @{ Name = 'pwsh -c Import-Module; Get-SmtpReplyCode 550'; Run = {
+                        Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c',
+                            "Import-Module '$ModulePath'; `$null = Get-SmtpReplyCode 550") } }
+            )
+            $s = Invoke-Interleaved 'import' $contenders $Sizes.ImportRounds
+            $bench = '3. Import and first use'
+            Add-Rows $bench 'seconds, whole process (lower is better)' $s $contenders[0].Name { param($x) $x.wall } `
+                @{ $contenders[1].Name = '≤ 1.10× bare start'; $contenders[2].Name = '≤ 1.15× bare start' }
+            $Notes.Add(('Import: {0}× bare start; import + Get-SmtpReplyCode 550: {1}× bare start.' -f
+                    (Format-Number (Get-MedianRatio $s $contenders[1].Name $contenders[0].Name { param($x) $x.wall })),
+                    (Format-Number (Get-MedianRatio $s $contenders[2].Name $contenders[0].Name { param($x) $x.wall }))))
+        }
+        #endregion
+
+        #region 4. large message
+        if ($Only -contains 'Large') {
+            foreach ($mib in $Sizes.LargeMiB) {
+                $largeFile = Join-Path $Work "attachment-$mib.bin"
+                # Random bytes: base64 of them is what a real export costs, and nothing can compress it away.
+                & bash -c "head -c $($mib)M /dev/urandom > '$largeFile'"
+                Write-Host "Large message: one message with a $mib MiB attachment"
+                $contenders = @(
+                    @{ Name = 'MailKit 4.18.2, attachment streamed from disk'; Run = {
+                            $r = Invoke-Timed 'dotnet' @($mailKit, 'large', '127.0.0.1', "$sinkPort", $largeFile)
+                            @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
+                    @{ Name = 'Send-SmtpMessage -Attachments'; Run = {
+                            $r = Invoke-PwshChild @{ Case = 'SendLarge'; ModulePath = $ModulePath; Port = $sinkPort; File = $largeFile }
+                            @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
+                    @{ Name = 'bare pwsh (peak RSS reference)'; Run = {
+                            $r = Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c',
+                                "'vmhwm_kib=' + ([IO.File]::ReadAllLines('/proc/self/status') -match '^VmHWM' -replace '\D', '')")
+                            @{ inproc = [double]::NaN; whole = [double]::NaN; rss = $r.vmhwm_kib / 1024 } } }
+                )
+                $s = Invoke-Interleaved "large $mib MiB" $contenders $Sizes.Rounds
+                $bench = "4. Large message ($mib MiB attachment)"
+                $ours = $contenders[1].Name
+                Add-Rows $bench 'MiB/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit' }
+                Add-Rows $bench 'MiB/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit' }
+                Add-Rows $bench 'peak RSS MiB (VmHWM)' $s $contenders[2].Name { param($x) $x.rss } `
+                    @{ $ours = '≤ bare pwsh + 64 MiB' } -Delta
+                $Notes.Add(('Large {0} MiB: Send-SmtpMessage {1}× MailKit speed in process; peak RSS {2} MiB over bare pwsh.' -f $mib,
+                        (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc })),
+                        (Format-Number (Get-Median @(for ($i = 0; $i -lt $s[$ours].Count; $i++) { $s[$ours][$i].rss - $s[$contenders[2].Name][$i].rss })))))
+                Remove-Item $largeFile
+            }
+        }
+        #endregion
     }
-    #endregion
+    finally {
+        if ($sinkDir) { Stop-SmtpSink $sinkDir }
+    }
+
+    try {
+        #region 5. bulk MX
+        if ($Only -contains 'Mx') {
+            $domainN = $Sizes.Domains
+            $dnsBaseline = Build-Baseline 'DnsClientBaseline'
+            $zoneDir = Join-Path $Work 'zones'
+            $domainFile = Join-Path $Work 'domains.txt'
+            New-Item -ItemType Directory -Force -Path $zoneDir | Out-Null
+            New-BenchZone -ZoneFile (Join-Path $zoneDir 'bench.test.zone') -DomainFile $domainFile -Count $domainN
+            # Start-NsdPeer's readiness probe asks for the SOA of mx.test, so the peers' own zones are served too.
+            Copy-Item (Join-Path $Root 'tests/peers/dns/*.zone') $zoneDir
+            . (Join-Path $Root 'tests/peers/nsd.ps1')
+            $nsdDir = Join-Path $Work 'nsd-run'
+            $dnsPort = Get-FreePort
+            $null = Start-NsdPeer -RunDir $nsdDir -Port $dnsPort -ZoneDirectory $zoneDir
+            $dnsServer = "127.0.0.1:$dnsPort"
+            $dig = Get-Dig
+            $digFile = Join-Path $Work 'dig-queries.txt'
+            Get-Content $domainFile | ForEach-Object { "$_ MX" } | Set-Content $digFile
+            Write-Host "Bulk MX: $domainN domains (2 MX each, A and AAAA per exchanger) from NSD on $dnsServer"
+            $contenders = @(
+                @{ Name = 'DnsClient 1.8.0 loop, 32 concurrent'; Run = {
+                        $r = Invoke-Timed 'dotnet' @($dnsBaseline, $dnsServer, $domainFile, '32')
+                        @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
+                @{ Name = "Resolve-MailExchanger, $domainN piped"; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'ResolveBulk'; ModulePath = $ModulePath; File = $domainFile; DnsServer = $dnsServer }
+                        @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
+            )
+            if ($dig) {
+                $contenders += @{ Name = 'dig -f (MX queries only, sequential)'; Run = {
+                        $r = Invoke-Timed 'bash' @('-c', "'$dig' @127.0.0.1 -p $dnsPort -f '$digFile' +noall +answer > /dev/null")
+                        @{ inproc = [double]::NaN; whole = $domainN / $r.wall } } }
+            }
+            $s = Invoke-Interleaved 'mx' $contenders $Sizes.Rounds
+            $bench = "5. Bulk MX ($domainN domains)"
+            $ours = $contenders[1].Name
+            Add-Rows $bench 'domains/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 0.8× DnsClient' }
+            Add-Rows $bench 'domains/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 0.8× DnsClient' }
+            $note = 'Bulk MX: Resolve-MailExchanger {0}× DnsClient in process, {1}× whole process' -f
+                (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc })),
+                (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.whole }))
+            if ($dig) {
+                $vsDig = Get-MedianRatio $s $ours $contenders[2].Name { param($x) $x.whole }
+                $Table.Add([pscustomobject]@{ Benchmark = $bench; Contender = $ours; Metric = 'whole-process ratio to dig -f'
+                        Median = ''; MinMax = ''; Ratio = '{0}× dig' -f (Format-Number $vsDig); Target = '≥ 2× dig' })
+                $note += ', {0}× dig -f (whole process).' -f (Format-Number $vsDig)
+            } else {
+                $note += '; dig is not installed, so the dig contender was skipped.'
+            }
+            $Notes.Add($note)
+        }
+        #endregion
+    }
+    finally {
+        if ($nsdDir) { Stop-NsdPeer -RunDir $nsdDir }
+    }
+
+    $lines = [Collections.Generic.List[string]]::new()
+    $lines.Add("Sizes: $(if ($Full) { 'full (-Full)' } else { 'default' }) — bulk $($Sizes.BulkMessages) messages " +
+        "(Send-MailMessage $($Sizes.SendMailMessages)), reply parsing $($Sizes.ReplyLines) lines, large " +
+        "$(($Sizes.LargeMiB | ForEach-Object { "$_ MiB" }) -join ' and '), MX $($Sizes.Domains) domains; " +
+        "$($Sizes.Rounds) rounds after a warm-up (import: $($Sizes.ImportRounds)); medians, min–max over rounds, ratio to " +
+        "the baseline paired round by round. $([Environment]::ProcessorCount) CPUs, $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC.")
+    $lines.Add('')
+    $lines.Add('| Benchmark | Contender | Metric | Median | Min–max | Ratio (median, min–max) | Target |')
+    $lines.Add('|---|---|---|---:|---:|---|---|')
+    foreach ($row in $Table) {
+        $cells = foreach ($cell in $row.Benchmark, $row.Contender, $row.Metric, $row.Median, $row.MinMax, $row.Ratio, $row.Target) {
+            "$cell".Replace('|', '\|')
+        }
+        $lines.Add('| ' + ($cells -join ' | ') + ' |')
+    }
+    $lines.Add('')
+    foreach ($note in $Notes) { $lines.Add("- $note") }
+    $resultFile = Join-Path $OutDir 'results.md'
+    Set-Content -Path $resultFile -Value $lines -Encoding utf8
+    Write-Host ''
+    $lines | Out-Host
+    Write-Host "Wrote $resultFile in $([int]$started.Elapsed.TotalSeconds) s."
 }
 finally {
-    if ($sinkDir) { Stop-SmtpSink $sinkDir }
+    # The work folder holds the generated attachments (up to 1 GiB with -Full): never leave it behind.
+    Remove-Item -Recurse -Force $Work -ErrorAction Ignore
 }
-
-try {
-    #region 5. bulk MX
-    if ($Only -contains 'Mx') {
-        $domainN = $Sizes.Domains
-        $dnsBaseline = Build-Baseline 'DnsClientBaseline'
-        $zoneDir = Join-Path $Work 'zones'
-        $domainFile = Join-Path $Work 'domains.txt'
-        New-Item -ItemType Directory -Force -Path $zoneDir | Out-Null
-        New-BenchZone -ZoneFile (Join-Path $zoneDir 'bench.test.zone') -DomainFile $domainFile -Count $domainN
-        # Start-NsdPeer's readiness probe asks for the SOA of mx.test, so the peers' own zones are served too.
-        Copy-Item (Join-Path $Root 'tests/peers/dns/*.zone') $zoneDir
-        . (Join-Path $Root 'tests/peers/nsd.ps1')
-        $nsdDir = Join-Path $Work 'nsd-run'
-        $dnsPort = Get-FreePort
-        $null = Start-NsdPeer -RunDir $nsdDir -Port $dnsPort -ZoneDirectory $zoneDir
-        $dnsServer = "127.0.0.1:$dnsPort"
-        $dig = Get-Dig
-        $digFile = Join-Path $Work 'dig-queries.txt'
-        Get-Content $domainFile | ForEach-Object { "$_ MX" } | Set-Content $digFile
-        Write-Host "Bulk MX: $domainN domains (2 MX each, A and AAAA per exchanger) from NSD on $dnsServer"
-        $contenders = @(
-            @{ Name = 'DnsClient 1.8.0 loop, 32 concurrent'; Run = {
-                    $r = Invoke-Timed 'dotnet' @($dnsBaseline, $dnsServer, $domainFile, '32')
-                    @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
-            @{ Name = "Resolve-MailExchanger, $domainN piped"; Run = {
-                    $r = Invoke-PwshChild @{ Case = 'ResolveBulk'; ModulePath = $ModulePath; File = $domainFile; DnsServer = $dnsServer }
-                    @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
-        )
-        if ($dig) {
-            $contenders += @{ Name = 'dig -f (MX queries only, sequential)'; Run = {
-                    $r = Invoke-Timed 'bash' @('-c', "'$dig' @127.0.0.1 -p $dnsPort -f '$digFile' +noall +answer > /dev/null")
-                    @{ inproc = [double]::NaN; whole = $domainN / $r.wall } } }
-        }
-        $s = Invoke-Interleaved 'mx' $contenders $Sizes.Rounds
-        $bench = "5. Bulk MX ($domainN domains)"
-        $ours = $contenders[1].Name
-        Add-Rows $bench 'domains/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 0.8× DnsClient' }
-        Add-Rows $bench 'domains/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 0.8× DnsClient' }
-        $note = 'Bulk MX: Resolve-MailExchanger {0}× DnsClient in process, {1}× whole process' -f
-            (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc })),
-            (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.whole }))
-        if ($dig) {
-            $vsDig = Get-MedianRatio $s $ours $contenders[2].Name { param($x) $x.whole }
-            $Table.Add([pscustomobject]@{ Benchmark = $bench; Contender = $ours; Metric = 'whole-process ratio to dig -f'
-                    Median = ''; MinMax = ''; Ratio = '{0}× dig' -f (Format-Number $vsDig); Target = '≥ 2× dig' })
-            $note += ', {0}× dig -f (whole process).' -f (Format-Number $vsDig)
-        } else {
-            $note += '; dig is not installed, so the dig contender was skipped.'
-        }
-        $Notes.Add($note)
-    }
-    #endregion
-}
-finally {
-    if ($nsdDir) { Stop-NsdPeer -RunDir $nsdDir }
-}
-
-$lines = [Collections.Generic.List[string]]::new()
-$lines.Add("Sizes: $(if ($Full) { 'full (-Full)' } else { 'default' }) — bulk $($Sizes.BulkMessages) messages " +
-    "(Send-MailMessage $($Sizes.SendMailMessages)), reply parsing $($Sizes.ReplyLines) lines, large " +
-    "$(($Sizes.LargeMiB | ForEach-Object { "$_ MiB" }) -join ' and '), MX $($Sizes.Domains) domains; " +
-    "$($Sizes.Rounds) rounds after a warm-up (import: $($Sizes.ImportRounds)); medians, min–max over rounds, ratio to " +
-    "the baseline paired round by round. $([Environment]::ProcessorCount) CPUs, $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC.")
-$lines.Add('')
-$lines.Add('| Benchmark | Contender | Metric | Median | Min–max | Ratio (median, min–max) | Target |')
-$lines.Add('|---|---|---|---:|---:|---|---|')
-foreach ($row in $Table) {
-    $cells = foreach ($cell in $row.Benchmark, $row.Contender, $row.Metric, $row.Median, $row.MinMax, $row.Ratio, $row.Target) {
-        "$cell".Replace('|', '\|')
-    }
-    $lines.Add('| ' + ($cells -join ' | ') + ' |')
-}
-$lines.Add('')
-foreach ($note in $Notes) { $lines.Add("- $note") }
-$resultFile = Join-Path $OutDir 'results.md'
-Set-Content -Path $resultFile -Value $lines -Encoding utf8
-Write-Host ''
-$lines | Out-Host
-Write-Host "Wrote $resultFile in $([int]$started.Elapsed.TotalSeconds) s."
-Remove-Item -Recurse -Force $Work -ErrorAction Ignore
