@@ -9,11 +9,12 @@
     CompatiblePSEditions   = @('Desktop', 'Core')
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    CmdletsToExport        = @('Send-SmtpMessage', 'Test-SmtpAuth', 'Resolve-MailExchanger', 'Get-SmtpReplyCode')
+    CmdletsToExport        = @('Send-SmtpMessage', 'Test-SmtpAuth', 'Resolve-MailExchanger', 'Get-SmtpReplyCode', 'Connect-SmtpServer', 'Invoke-SmtpCommand',
+                              'Disconnect-SmtpServer', 'Get-SmtpSession', 'Get-MailRoute')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()
-    FormatsToProcess       = @('SmtpTools.Format.ps1xml', 'SmtpTools.Codes.Format.ps1xml', 'SmtpTools.Dns.Format.ps1xml', 'SmtpTools.Smtp.Format.ps1xml')
+    FormatsToProcess       = @('SmtpTools.Format.ps1xml', 'SmtpTools.Codes.Format.ps1xml', 'SmtpTools.Dns.Format.ps1xml', 'SmtpTools.Smtp.Format.ps1xml', 'SmtpTools.Session.Format.ps1xml')
     TypesToProcess         = @()
     PrivateData            = @{
         PSData = @{

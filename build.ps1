@@ -42,6 +42,8 @@ $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'SmtpTools'
 $Results = Join-Path $Out 'TestResults'
 $PesterVersion = '5.9.1'
+$OtherDnsClientVersion = '1.6.1'
+$OtherMimeKitVersion = '4.18.0'
 $Manifest = Import-PowerShellDataFile (Join-Path $Root 'SmtpTools.psd1')
 $Version = $Manifest.ModuleVersion
 
@@ -165,11 +167,13 @@ function Invoke-Build {
     Write-Host "Built $ModuleOut (version $Version, $Configuration)."
 }
 
-<# Synopsis: Restores Pester from its NuGet package with a throwaway project (there is no PowerShell Gallery here). #>
+<# Synopsis: Restores Pester (there is no PowerShell Gallery here) and the packages tests need, with a throwaway project. #>
 function Get-PesterModule {
     $packages = Join-Path $Out 'packages'
     $pester = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
-    if (Test-Path $pester) { return $pester }
+    $otherDnsClient = Join-Path $packages "dnsclient/$OtherDnsClientVersion"
+    $otherMimeKit = Join-Path $packages "mimekit/$OtherMimeKitVersion"
+    if ((Test-Path $pester) -and (Test-Path $otherDnsClient) -and (Test-Path $otherMimeKit)) { return $pester }
     $restoreDir = Join-Path $Out 'restore'
     New-Item -ItemType Directory -Force -Path $restoreDir | Out-Null
     Set-Content -Path (Join-Path $restoreDir 'restore.csproj') -Value @"
@@ -180,6 +184,9 @@ function Get-PesterModule {
   </PropertyGroup>
   <ItemGroup>
     <PackageDownload Include="Pester" Version="[$PesterVersion]" />
+    <!-- Another module's older DnsClient, loaded first by tests/Module.Tests.ps1 to prove ours stays apart. -->
+    <PackageDownload Include="DnsClient" Version="[$OtherDnsClientVersion]" />
+    <PackageDownload Include="MimeKit" Version="[$OtherMimeKitVersion]" />
   </ItemGroup>
 </Project>
 "@

@@ -38,7 +38,8 @@ function ConvertTo-Maml {
         [string] $ModuleManifest = (Join-Path (Split-Path $Destination -Parent | Split-Path -Parent) 'SmtpTools.psd1')
     )
     $module = Import-Module $ModuleManifest -PassThru -Force
-    $common = [Management.Automation.Cmdlet]::CommonParameters + [Management.Automation.Cmdlet]::OptionalCommonParameters
+    # -WhatIf and -Confirm stay: they are the cmdlet's own choice and belong in its syntax.
+    $common = [Management.Automation.Cmdlet]::CommonParameters
     $builder = [Text.StringBuilder]::new()
     [void]$builder.AppendLine('<?xml version="1.0" encoding="utf-8"?>')
     [void]$builder.AppendLine('<helpItems schema="maml" xmlns="http://msh">')
@@ -74,8 +75,11 @@ function ConvertTo-Maml {
             $underlying = [Nullable]::GetUnderlyingType($type)
             if ($underlying) { $type = $underlying }
             $typeName = $type.Name
+            # A switch takes no value: Get-Help shows [-PassThru], not [-PassThru <SwitchParameter>].
+            $valueXml = if ($type -eq [Management.Automation.SwitchParameter]) { '' }
+            else { "<command:parameterValue required=`"true`" variableLength=`"false`">$typeName</command:parameterValue>" }
             $aliases = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'None' }
-            "<command:parameter required=`"$required`" variableLength=`"true`" globbing=`"false`" pipelineInput=`"$pipelineValue`" position=`"$position`" aliases=`"$aliases`"><maml:name>$($parameter.Name)</maml:name><maml:description>$(Get-ParaXml (Get-Paragraphs $lines))</maml:description><command:parameterValue required=`"true`" variableLength=`"false`">$typeName</command:parameterValue><dev:type><maml:name>$($type.FullName)</maml:name></dev:type></command:parameter>"
+            "<command:parameter required=`"$required`" variableLength=`"true`" globbing=`"false`" pipelineInput=`"$pipelineValue`" position=`"$position`" aliases=`"$aliases`"><maml:name>$($parameter.Name)</maml:name><maml:description>$(Get-ParaXml (Get-Paragraphs $lines))</maml:description>$valueXml<dev:type><maml:name>$($type.FullName)</maml:name></dev:type></command:parameter>"
         }
 
         [void]$builder.Append('<command:syntax>')

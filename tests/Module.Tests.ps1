@@ -57,3 +57,56 @@ Describe 'The SmtpTools module' {
         $shipped | Should -Be @($Manifest.FormatsToProcess | Sort-Object)
     }
 }
+
+Describe 'Dependency isolation' {
+    BeforeAll {
+        # A fresh process each: this one already has SmtpTools loaded. Prints "<name>|<load context>|<file version>".
+        function Invoke-Isolated([string] $Prelude, [string] $Use) {
+            $script = @"
+`$ErrorActionPreference = 'Stop'
+$Prelude
+Import-Module '$ManifestPath'
+$Use
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -in 'MimeKit', 'DnsClient', 'SmtpTools.Core' } | ForEach-Object {
+    '{0}|{1}|{2}' -f `$_.GetName().Name, [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name, [Diagnostics.FileVersionInfo]::GetVersionInfo(`$_.Location).FileVersion
+}
+"@
+            $output = & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+            return @($output | Where-Object { $_ -like '*|*|*' })
+        }
+    }
+
+    It 'loads MimeKit into its private SmtpTools load context, not the shared default one' {
+        $pickup = Join-Path ([IO.Path]::GetTempPath()) ('stp-alc-' + [Guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $pickup | Out-Null
+        try {
+            $loaded = Invoke-Isolated -Prelude '' -Use "Send-SmtpMessage -PickupDirectory '$pickup' -From a@smtptools.test -To b@smtptools.test -Subject isolation -Body x"
+            @($loaded | Where-Object { $_ -like 'MimeKit|*' }) | Should -Be @($loaded | Where-Object { $_ -like 'MimeKit|SmtpTools|4.18.*' })
+            @($loaded | Where-Object { $_ -like 'MimeKit|*' }) | Should -HaveCount 1
+            @($loaded | Where-Object { $_ -like 'SmtpTools.Core|Default|*' }) | Should -HaveCount 1 -Because 'the public result types stay where scripts can name them'
+            @(Get-ChildItem $pickup -Filter *.eml) | Should -HaveCount 1
+        }
+        finally { Remove-Item -Recurse -Force $pickup -ErrorAction SilentlyContinue }
+    }
+
+    It 'works beside another module that loaded an older DnsClient first, keeping its own copy apart' {
+        $other = Join-Path $PSScriptRoot '../out/packages/dnsclient/1.6.1/lib/netstandard2.0/DnsClient.dll'
+        $other | Should -Exist
+        $loaded = Invoke-Isolated -Prelude "Add-Type -Path '$other'" -Use "Resolve-MailExchanger simple.mx.test -Server '$(Get-PeerSetting DNS_SERVER)' -NoShuffle | Out-Null"
+        $dnsClients = @($loaded | Where-Object { $_ -like 'DnsClient|*' })
+        $dnsClients | Should -HaveCount 2
+        $dnsClients | Should -Contain ($dnsClients | Where-Object { $_ -like 'DnsClient|SmtpTools|1.8.*' })
+        @($dnsClients | Where-Object { $_ -like 'DnsClient|Default|1.6.*' }) | Should -HaveCount 1
+    }
+
+    It 'still sends after another module loaded its own MimeKit of the same assembly version' {
+        # MimeKit 4.18.0 and 4.18.2 share assembly version 4.18.0.0, so .NET binds both modules to the first copy.
+        # That copy has the same API; what matters to the user is that sending works.
+        $other = Join-Path $PSScriptRoot '../out/packages/mimekit/4.18.0/lib/netstandard2.0/MimeKit.dll'
+        $other | Should -Exist
+        $marker = 'iso' + [Guid]::NewGuid().ToString('N')
+        $null = Invoke-Isolated -Prelude "Add-Type -Path '$other'" -Use "Send-SmtpMessage -SmtpServer 127.0.0.1 -Port $(Get-PeerSetting SMTP_PORT) -From a@smtptools.test -To b@smtptools.test -Subject $marker -Body x"
+        Wait-DeliveredMessage -Marker $marker | Should -HaveCount 1
+    }
+}

@@ -34,7 +34,8 @@ BeforeAll {
 Describe 'Test-SmtpAuth' {
     Context 'against the real submission port (Postfix + Dovecot, STARTTLS)' {
         It 'authenticates with the right password using <Mechanism>' -TestCases @(
-            @{ Mechanism = 'PLAIN' }, @{ Mechanism = 'LOGIN' }, @{ Mechanism = 'CRAM-MD5' }
+            @{ Mechanism = 'PLAIN' }, @{ Mechanism = 'LOGIN' }, @{ Mechanism = 'CRAM-MD5' }, @{ Mechanism = 'SCRAM-SHA-1' }
+            @{ Mechanism = 'SCRAM-SHA-256' }
         ) {
             $result = Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $Credential -Mechanism $Mechanism `
                 -SkipCertificateCheck
@@ -45,7 +46,7 @@ Describe 'Test-SmtpAuth' {
             $result.ReplyCode | Should -Be 235
             $result.Address | Should -Be '127.0.0.1'
             $result.MechanismsAfterTls | Should -Contain $Mechanism
-            $result.Transcript.Entries.Text | Should -Not -Match '^(MAIL|RCPT|DATA)'
+            $result.Transcript.Text | Should -Not -Match '^(MAIL|RCPT|DATA)'
         }
 
         It 'reports a wrong password as a result with 535 5.7.8, not an error' {
@@ -56,6 +57,7 @@ Describe 'Test-SmtpAuth' {
             $result.Succeeded | Should -BeFalse
             $result.ReplyCode | Should -Be 535
             $result.EnhancedStatus | Should -BeExactly '5.7.8'
+            $result.Explanation.Code | Should -Be 535
         }
 
         It 'gives one result per advertised mechanism with -Mechanism All' {
@@ -104,7 +106,7 @@ Describe 'Test-SmtpAuth' {
                 Test-SmtpAuth -SmtpServer $Server -Port $Submission -Credential $badCredential -Verbose -ErrorAction Continue
             } 4>&1 2>&1
             $text = ($all | ForEach-Object {
-                    if ($_ -is [SmtpTools.SmtpAuthResult]) { $_ | Format-List * | Out-String; $_.Transcript.ToString() }
+                    if ($_ -is [SmtpTools.SmtpAuthResult]) { $_ | Format-List * | Out-String; $_.Transcript.Text }
                     else { $_ | Out-String }
                 }) -join "`n"
             $text += ($Error | ForEach-Object { $_ | Format-List * -Force | Out-String; $_.Exception.Transcript }) -join "`n"
@@ -139,7 +141,7 @@ Describe 'Test-SmtpAuth' {
         It 'binds servers from the pipeline by property name and goes on after one fails' {
             $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
             $listener.Start(); $closed = $listener.LocalEndpoint.Port; $listener.Stop()
-            $servers = [pscustomobject]@{ HostName = $Server; Port = $closed },
+            $servers = [pscustomobject]@{ Host = $Server; Port = $closed },
                 [pscustomobject]@{ ComputerName = $Server; Port = $Submission }
 
             $results = @($servers | Test-SmtpAuth -Credential $Credential -SkipCertificateCheck `
@@ -180,7 +182,7 @@ Describe 'Test-SmtpAuth' {
                 $result.Succeeded | Should -BeFalse
                 $result.ReplyCode | Should -Be 535
                 $result.ErrorDetails | Should -BeLike '*"status":"401"*'
-                $result.Transcript.ToString() | Should -Not -BeLike '*ya29.pester-token*'
+                ($result.Transcript.Text -join "`n") | Should -Not -BeLike '*ya29.pester-token*'
             }
             finally { $replay.Dispose() }
         }

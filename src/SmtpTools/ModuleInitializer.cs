@@ -12,7 +12,11 @@ namespace SmtpTools
         public void OnImport() => AppDomain.CurrentDomain.AssemblyResolve += DependencyResolver.Resolve;
 
         /// <summary>Called by PowerShell on Remove-Module.</summary>
-        public void OnRemove(PSModuleInfo module) => AppDomain.CurrentDomain.AssemblyResolve -= DependencyResolver.Resolve;
+        public void OnRemove(PSModuleInfo module)
+        {
+            Internal.SmtpSessionRegistry.CloseAll("the SmtpTools module was removed");
+            AppDomain.CurrentDomain.AssemblyResolve -= DependencyResolver.Resolve;
+        }
     }
 
     /// <summary>

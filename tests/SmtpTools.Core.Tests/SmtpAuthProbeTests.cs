@@ -46,9 +46,9 @@ namespace SmtpTools.Core.Tests
                 Assert.Equal(all, r.MechanismsAfterTls.OrderBy(m => m, StringComparer.Ordinal));
                 Assert.Equal("127.0.0.1", r.Address);
                 Assert.Contains("CN=localhost", r.Tls!.Subject);
-                Assert.DoesNotContain(r.Transcript.Entries, e => e.Text.StartsWith("MAIL", StringComparison.Ordinal));
+                Assert.DoesNotContain(r.Transcript, e => e.Text.StartsWith("MAIL", StringComparison.Ordinal));
                 Assert.True(r.StageTimes.ContainsKey(SmtpStage.Auth));
-                AssertNoSecret(r.Transcript.ToString(), _peers.Password);
+                AssertNoSecret(string.Join("\n", r.Transcript), _peers.Password);
             });
         }
 
@@ -66,8 +66,10 @@ namespace SmtpTools.Core.Tests
                 Assert.False(o.Result!.Succeeded);
                 Assert.Equal(535, o.Result.ReplyCode);
                 Assert.Equal("5.7.8", o.Result.EnhancedStatus);
-                AssertNoSecret(o.Result.Transcript.ToString(), wrong);
-                AssertNoSecret(o.Result.Transcript.ToString(), "\0" + _peers.UserName + "\0" + wrong);
+                string transcript = string.Join("\n", o.Result.Transcript);
+                AssertNoSecret(transcript, wrong);
+                AssertNoSecret(transcript, "\0" + _peers.UserName + "\0" + wrong);
+                Assert.Equal(535, o.Result.Explanation!.Code);
             });
         }
 
@@ -122,7 +124,7 @@ namespace SmtpTools.Core.Tests
             Assert.Equal(535, result.ReplyCode);
             Assert.Contains("https://mail.google.com/", result.ErrorDetails);
             Assert.Null(result.Tls);
-            Assert.DoesNotContain("ya29.token", result.Transcript.ToString());
+            Assert.DoesNotContain("ya29.token", string.Join("\n", result.Transcript));
         }
 
         private static void AssertNoSecret(string text, string secret)

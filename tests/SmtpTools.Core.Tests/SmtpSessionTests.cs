@@ -398,6 +398,45 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
+        public async Task SendAsync_PipelinedMailGets421_ThrowsWithoutWaitingForOtherReplies()
+        {
+            using var server = Replay("pipelining-421-on-mail");
+            var options = Options(server);
+            options.Timeouts.Command = TimeSpan.FromSeconds(20);
+            using var session = await SmtpSession.ConnectAsync(options, CancellationToken.None);
+
+            var ex = await Assert.ThrowsAsync<SmtpCommandException>(() => session.SendAsync(Envelope(),
+                ByteArrayMessageContent.FromBytes(Encoding.ASCII.GetBytes("x")), CancellationToken.None));
+
+            Assert.Equal(SmtpStage.MailFrom, ex.Stage);
+            Assert.Equal(421, ex.Reply.Code);
+        }
+
+        [Theory]
+        [InlineData("b@example.test>\r\nRCPT TO:<evil@example.test", null)]
+        [InlineData("b@example.test", "client\nMAIL FROM:<x>")]
+        public async Task SendAsync_LineBreakInArgument_ThrowsBeforeSendingIt(string recipient, string? clientName)
+        {
+            using var server = Replay("auth-without-tls");
+            var options = Options(server);
+            if (clientName != null)
+            {
+                options.ClientName = clientName;
+                await Assert.ThrowsAsync<ArgumentException>(() => SmtpSession.ConnectAsync(options, CancellationToken.None));
+                Assert.Empty(server.Received);
+                return;
+            }
+            using var session = await SmtpSession.ConnectAsync(options, CancellationToken.None);
+
+            await Assert.ThrowsAsync<ArgumentException>(() => session.SendAsync(Envelope("a@example.test", recipient),
+                ByteArrayMessageContent.FromBytes(Encoding.ASCII.GetBytes("x")), CancellationToken.None));
+            await session.QuitAsync(CancellationToken.None);
+            await FinishedAsync(server);
+
+            Assert.DoesNotContain(server.Received, l => l.StartsWith("MAIL") || l.StartsWith("RCPT"));
+        }
+
+        [Fact]
         public async Task ConnectAsync_NothingListening_ThrowsConnectException()
         {
             var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -28,6 +28,8 @@ namespace SmtpTools.TestServer
     /// <item><c>TLS</c> does the server side of a TLS handshake.</item>
     /// <item><c>STALL</c> sends nothing more and waits until the client goes away.</item>
     /// <item><c>CLOSE</c> closes the connection.</item>
+    /// <item><c>RESET</c> resets the connection (TCP RST: linger 0, then close).</item>
+    /// <item><c>HANG</c> stops reading and sending until the server is disposed (the client's writes back up).</item>
     /// </list>
     /// </remarks>
     public sealed class ScriptedSmtpServer : IDisposable
@@ -175,6 +177,16 @@ namespace SmtpTools.TestServer
                     else if (line.Trim() == "CLOSE")
                     {
                         return;
+                    }
+                    else if (line.Trim() == "RESET")
+                    {
+                        client.LingerState = new LingerOption(true, 0);
+                        client.Client.Close();
+                        return;
+                    }
+                    else if (line.Trim() == "HANG")
+                    {
+                        await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
                     }
                     else
                     {

@@ -9,7 +9,7 @@ namespace SmtpTools
         internal SmtpAuthResult(string server, int port, string? address, string userName, string mechanism,
             bool succeeded, SmtpReply reply, string? errorDetails, IReadOnlyList<string> mechanismsBeforeTls,
             IReadOnlyList<string> mechanismsAfterTls, SmtpTlsInfo? tls, IReadOnlyDictionary<SmtpStage, TimeSpan> stageTimes,
-            TimeSpan elapsed, SmtpTranscript transcript)
+            TimeSpan elapsed, IReadOnlyList<SmtpTranscriptEntry> transcript, SmtpReplyCode? explanation)
         {
             Server = server;
             Port = port;
@@ -25,6 +25,7 @@ namespace SmtpTools
             StageTimes = stageTimes;
             Elapsed = elapsed;
             Transcript = transcript;
+            Explanation = explanation;
         }
 
         /// <summary>The server as given.</summary>
@@ -72,8 +73,11 @@ namespace SmtpTools
         /// <summary>Time from connecting to QUIT.</summary>
         public TimeSpan Elapsed { get; }
 
-        /// <summary>The conversation, every secret replaced by a marker.</summary>
-        public SmtpTranscript Transcript { get; }
+        /// <summary>What the final reply means and what to do about it (for example 535 5.7.139: OAuth needed).</summary>
+        public SmtpReplyCode? Explanation { get; }
+
+        /// <summary>The conversation, one entry per line, every secret replaced by a marker.</summary>
+        public IReadOnlyList<SmtpTranscriptEntry> Transcript { get; }
 
         /// <summary>Mechanism, outcome and reply.</summary>
         public override string ToString() =>

@@ -70,6 +70,8 @@ namespace SmtpTools
     {
         private readonly List<SmtpTranscriptEntry> _entries = new List<SmtpTranscriptEntry>();
         private readonly ITranscriptSink? _forward;
+        private int _omitted;
+        private bool _hasNote;
 
         internal SmtpTranscript(ITranscriptSink? forward = null) => _forward = forward;
 
@@ -84,6 +86,37 @@ namespace SmtpTools
         {
             lock (_entries) _entries.Add(entry);
             _forward?.Write(entry);
+        }
+
+        internal int Count
+        {
+            get { lock (_entries) return _entries.Count; }
+        }
+
+        /// <summary>
+        /// Keeps the first <paramref name="keep"/> entries and replaces the rest with one note saying how many lines
+        /// were dropped so far, so that a connection carrying thousands of messages holds a bounded transcript. The
+        /// live sink already received every dropped entry.
+        /// </summary>
+        internal void Compact(int keep, Func<int, SmtpTranscriptEntry> note)
+        {
+            lock (_entries)
+            {
+                int removed = _entries.Count - keep - (_hasNote ? 1 : 0);
+                if (removed <= 0) return;
+                _omitted += removed;
+                _entries.RemoveRange(keep, _entries.Count - keep);
+                _entries.Add(note(_omitted));
+                _hasNote = true;
+            }
+        }
+
+        /// <summary>A copy of the entries so far, untouched by later writes and compaction (for exceptions).</summary>
+        internal SmtpTranscript Snapshot()
+        {
+            var copy = new SmtpTranscript();
+            lock (_entries) copy._entries.AddRange(_entries);
+            return copy;
         }
 
         /// <summary>The transcript as swaks-style text, one entry a line.</summary>

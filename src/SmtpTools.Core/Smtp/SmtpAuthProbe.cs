@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpTools.Core.Codes;
 
 namespace SmtpTools.Core.Smtp
 {
@@ -28,6 +29,19 @@ namespace SmtpTools.Core.Smtp
     /// </summary>
     internal static class SmtpAuthProbe
     {
+        private static SmtpReplyCode? Explain(SmtpReply reply)
+        {
+            try
+            {
+                return ReplyCodeExplainer.ExplainReply(reply, ReplyLanguage.English);
+            }
+            catch (Exception ex) when (ex is FormatException || ex is ArgumentException)
+            {
+                // An explanation is a courtesy; a reply the catalogue cannot read must not hide the result.
+                return null;
+            }
+        }
+
         /// <summary>The mechanism list value that means every advertised mechanism the credential can use.</summary>
         internal const string All = "ALL";
 
@@ -109,7 +123,7 @@ namespace SmtpTools.Core.Smtp
                 credential.UserName, attempt.Mechanism, attempt.Succeeded, attempt.Reply, attempt.ErrorDetails,
                 session.CapabilitiesBeforeTls?.AuthMechanisms ?? Array.Empty<string>(), offered, session.Tls,
                 new Dictionary<SmtpStage, TimeSpan>(session.StageTimes.ToDictionary(p => p.Key, p => p.Value)),
-                clock.Elapsed, session.Transcript);
+                clock.Elapsed, session.Transcript.Entries, Explain(attempt.Reply));
             return (result, offered);
         }
     }

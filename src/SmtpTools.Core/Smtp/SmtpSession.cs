@@ -35,6 +35,7 @@ namespace SmtpTools.Core.Smtp
         private SmtpReplyReader? _reader;
         private SmtpReply? _lastReply;
         private bool _disposed;
+        private int _handshakeEntries = -1;
 
         private SmtpSession(SmtpSessionOptions options)
         {
@@ -229,7 +230,11 @@ namespace SmtpTools.Core.Smtp
 
         // ---- TLS ----------------------------------------------------------------------------------------------
 
-        private async Task StartTlsAsync(bool required, CancellationToken cancellationToken)
+        /// <summary>STARTTLS as a user typed it: a refusal is returned, not thrown; on 220, TLS and a new EHLO follow.</summary>
+        internal Task<SmtpReply> StartTlsAsync(CancellationToken cancellationToken) =>
+            StartTlsAsync(false, cancellationToken);
+
+        private async Task<SmtpReply> StartTlsAsync(bool required, CancellationToken cancellationToken)
         {
             SmtpReply reply = await RunAsync(SmtpStage.StartTls, _options.Timeouts.Command,
                 (_, ct) => CommandAsync("STARTTLS", ct), cancellationToken).ConfigureAwait(false);
@@ -243,7 +248,7 @@ namespace SmtpTools.Core.Smtp
                         new[] { "STARTTLS was refused with " + reply.Code + "." }, null), SmtpStage.StartTls);
                 }
                 Info($"STARTTLS was refused ({reply.Code}); continuing without TLS.");
-                return;
+                return reply;
             }
 
             // RFC 3207 §4 / CVE-2011-0411: nothing sent before the handshake may be read as if it came through TLS.
@@ -261,6 +266,7 @@ namespace SmtpTools.Core.Smtp
             CapabilitiesBeforeTls = Capabilities;
             Capabilities = null;
             await EhloAsync(cancellationToken).ConfigureAwait(false);
+            return reply;
         }
 
         private async Task<bool> HandshakeAsync(SmtpStage stage)
@@ -388,8 +394,10 @@ namespace SmtpTools.Core.Smtp
                 }
                 reply = helo;
             }
-            throw Contextualize(new SmtpCommandException(
-                $"the server refused the client name '{name}' ({reply.Code} {reply.Text}).", SmtpStage.Ehlo, reply),
+            // RFC 5321 §3.8: 421 is the server shutting the session, not a verdict on the client name.
+            throw Contextualize(new SmtpCommandException(reply.Code == 421
+                ? $"the server is closing the session ({reply.Code} {reply.Text})."
+                : $"the server refused the client name '{name}' ({reply.Code} {reply.Text}).", SmtpStage.Ehlo, reply),
                 SmtpStage.Ehlo);
         }
 
@@ -563,6 +571,12 @@ namespace SmtpTools.Core.Smtp
         {
             SmtpCapabilities caps = Capabilities ?? throw new InvalidOperationException("The session is not open.");
             var started = _clock.Elapsed;
+            // One connection may carry thousands of messages: the transcript keeps the handshake (greeting, EHLO,
+            // TLS, AUTH) and the current transaction only, so memory stays flat. Failures get a snapshot of it.
+            if (_handshakeEntries < 0) _handshakeEntries = Transcript.Count;
+            else Transcript.Compact(_handshakeEntries, omitted => new SmtpTranscriptEntry(DateTimeOffset.Now,
+                _clock.Elapsed, SmtpTranscriptDirection.Info, _stream is SslStream,
+                $"({omitted} lines of earlier messages on this connection are not kept here.)"));
             bool utf8 = content.NeedsSmtpUtf8 || !IsAscii(envelope.From) ||
                         envelope.Recipients.Any(r => !IsAscii(r.Address));
             if (utf8 && !caps.SmtpUtf8)
@@ -587,6 +601,9 @@ namespace SmtpTools.Core.Smtp
 
             string mail = BuildMailFrom(envelope, content, caps, utf8);
             string[] rcpts = envelope.Recipients.Select(r => BuildRcptTo(r, caps)).ToArray();
+            // Checked before anything is sent, so a bad recipient cannot leave a half-open transaction.
+            CheckSingleLine(mail);
+            foreach (string rcpt in rcpts) CheckSingleLine(rcpt);
             bool chunking = _options.UseChunking && caps.Chunking;
             bool pipelining = _options.UsePipelining && caps.Pipelining;
 
@@ -605,13 +622,16 @@ namespace SmtpTools.Core.Smtp
                     await SendLinesAsync(batch, ct).ConfigureAwait(false);
                     return await ReadReplyAsync(ct).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
+                // RFC 5321 §3.8: after 421 the server closes; the replies still due will never come.
+                if (mailReply.Code == 421) throw MailFromRefused(envelope, mailReply);
                 for (int i = 0; i < rcpts.Length; i++)
                 {
                     SmtpReply r = await RunAsync(SmtpStage.RcptTo, _options.Timeouts.Command,
                         (_, ct) => ReadReplyAsync(ct), cancellationToken).ConfigureAwait(false);
                     recipients.Add(new SmtpRecipientResult(envelope.Recipients[i].Address, r));
+                    if (r.Code == 421) break;
                 }
-                if (!chunking)
+                if (!chunking && recipients.Count == rcpts.Length && recipients.All(r => r.Reply.Code != 421))
                 {
                     dataCommandReply = await RunAsync(SmtpStage.Data, _options.Timeouts.Command,
                         (_, ct) => ReadReplyAsync(ct), cancellationToken).ConfigureAwait(false);
@@ -685,8 +705,9 @@ namespace SmtpTools.Core.Smtp
         }
 
         private SmtpException MailFromRefused(SmtpEnvelope envelope, SmtpReply reply) => Contextualize(
-            new SmtpCommandException(
-                $"the server refused the sender <{envelope.From}> ({reply.Code} {reply.Text}).", SmtpStage.MailFrom,
+            new SmtpCommandException(reply.Code == 421
+                ? $"the server is closing the session ({reply.Code} {reply.Text})."
+                : $"the server refused the sender <{envelope.From}> ({reply.Code} {reply.Text}).", SmtpStage.MailFrom,
                 reply), SmtpStage.MailFrom);
 
         private SmtpException DataRefused(SmtpReply reply) => Contextualize(new SmtpCommandException(
@@ -747,6 +768,11 @@ namespace SmtpTools.Core.Smtp
 
         private static bool IsAscii(string s) => s.All(c => c < 128);
 
+        /// <summary>After a 354 the caller got itself: sends the message, dot-stuffed, and returns the final reply.</summary>
+        internal async Task<SmtpReply> SendDataBodyAsync(ISmtpMessageContent content,
+            CancellationToken cancellationToken) =>
+            (await SendDataAsync(content, cancellationToken).ConfigureAwait(false)).Reply;
+
         private async Task<(SmtpReply Reply, long Bytes, long Lines)> SendDataAsync(ISmtpMessageContent content,
             CancellationToken cancellationToken)
         {
@@ -756,6 +782,7 @@ namespace SmtpTools.Core.Smtp
             var writer = new SmtpDataWriter(_stream!, bufferSize: bufferSize);
             SmtpReply reply = await RunAsync(SmtpStage.Data, _options.Timeouts.DataBlock, async (resetTimeout, ct) =>
             {
+                EnsureNoReplyOutOfTurn();
                 writer.Progress = sent =>
                 {
                     // RFC 5321 §4.5.3.2.5: the data-block timer restarts with each write that got through.
@@ -787,6 +814,7 @@ namespace SmtpTools.Core.Smtp
                         // RFC 3030 §2: "BDAT n [LAST]" and exactly n bytes, no dot-stuffing, one reply per chunk.
                         string command = "BDAT " + count.ToString(CultureInfo.InvariantCulture) +
                                          (isLast ? " LAST" : string.Empty);
+                        EnsureNoReplyOutOfTurn();
                         byte[] head = Utf8.GetBytes(command + "\r\n");
                         Write(SmtpTranscriptDirection.Client, command);
                         await _stream!.WriteAsync(head, 0, head.Length, token).ConfigureAwait(false);
@@ -910,6 +938,8 @@ namespace SmtpTools.Core.Smtp
 
         private async Task SendLineAsync(string line, string transcriptText, CancellationToken cancellationToken)
         {
+            CheckSingleLine(line);
+            EnsureNoReplyOutOfTurn();
             byte[] bytes = Utf8.GetBytes(line + "\r\n");
             Write(SmtpTranscriptDirection.Client, transcriptText);
             await _stream!.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
@@ -918,11 +948,40 @@ namespace SmtpTools.Core.Smtp
 
         private async Task SendLinesAsync(IReadOnlyList<string> lines, CancellationToken cancellationToken)
         {
+            foreach (string line in lines) CheckSingleLine(line);
+            EnsureNoReplyOutOfTurn();
             // One buffer, one write: a pipelined batch must not be split into a packet per command.
             byte[] bytes = Utf8.GetBytes(string.Concat(lines.Select(l => l + "\r\n")));
             foreach (string line in lines) Write(SmtpTranscriptDirection.Client, line);
             await _stream!.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// RFC 5321 §4.1 / RFC 2920 §3.1: a server speaks only in answer to a command, and replies are paired with
+        /// commands by order. Bytes already received before the client's next command are replies out of turn: read
+        /// later they would answer the wrong command (a stray 250 would pass for the answer to the data), so the
+        /// session ends here instead.
+        /// </summary>
+        private void EnsureNoReplyOutOfTurn()
+        {
+            int stray = _reader?.BufferedCount ?? 0;
+            if (stray == 0) return;
+            Abort();
+            throw new SmtpProtocolException(
+                $"the server sent {stray} bytes out of turn, before the client's next command; replies can no " +
+                "longer be matched to commands, so the connection was closed.");
+        }
+
+        // A CR or LF inside an address, client name or argument would smuggle a second command onto the wire.
+        private static void CheckSingleLine(string line)
+        {
+            if (line.IndexOf('\r') >= 0 || line.IndexOf('\n') >= 0)
+            {
+                throw new ArgumentException(
+                    "An SMTP command argument (address, client name or parameter) contains a line break: \"" +
+                    line.Replace("\r", "\\r").Replace("\n", "\\n") + "\".");
+            }
         }
 
         private async Task<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
@@ -967,11 +1026,15 @@ namespace SmtpTools.Core.Smtp
                 current = t;
                 timer.CancelAfter(t);
             }
+            bool finished = false;
             try
             {
-                using (linked.Token.Register(Abort))
+                // A timer that fires just as the work completes must not close a connection that is fine.
+                using (linked.Token.Register(() => { if (!Volatile.Read(ref finished)) Abort(); }))
                 {
-                    return await work(Reset, linked.Token).ConfigureAwait(false);
+                    T result = await work(Reset, linked.Token).ConfigureAwait(false);
+                    Volatile.Write(ref finished, true);
+                    return result;
                 }
             }
             catch (Exception ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -1003,7 +1066,7 @@ namespace SmtpTools.Core.Smtp
         private SmtpException Contextualize(SmtpException ex, SmtpStage stage)
         {
             if (ex is SmtpProtocolException p && p.ConnectionClosed) Abort();
-            return ex.WithContext(_options.Host, _options.Port, stage, Transcript, _lastReply);
+            return ex.WithContext(_options.Host, _options.Port, stage, Transcript.Snapshot(), _lastReply);
         }
 
         private void Abort()

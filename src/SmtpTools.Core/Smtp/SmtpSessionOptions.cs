@@ -30,7 +30,7 @@ namespace SmtpTools.Core.Smtp
         /// <summary>The reply after the final "." or BDAT LAST. Default 600 s, as RFC 5321 §4.5.3.2.6.</summary>
         internal TimeSpan DataTermination { get; set; } = TimeSpan.FromSeconds(600);
 
-        /// <summary>Sets every timeout to the same value (a cmdlet's -Timeout), keeping the data-end wait at least as long.</summary>
+        /// <summary>Every timeout, the wait after the final dot included, set to one value (a cmdlet's -Timeout).</summary>
         internal static SmtpTimeouts All(TimeSpan timeout) => new SmtpTimeouts
         {
             Connect = timeout,

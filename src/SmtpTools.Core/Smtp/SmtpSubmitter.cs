@@ -120,18 +120,20 @@ namespace SmtpTools.Core.Smtp
                 // RFC 5321 §5.1: exchangers in preference order, every address of each; a host without an address
                 // is skipped, and says so.
                 var targets = new List<Target>();
+                var skipped = new List<string>();
                 foreach (MailExchanger exchanger in route.Exchangers)
                 {
                     if (exchanger.Addresses.Length == 0)
                     {
                         _recorder.Info($"Skipping {exchanger.Host}: it has no address ({exchanger.AddressError}).");
+                        skipped.Add($"{exchanger.Host.TrimEnd('.')}: no address ({exchanger.AddressError})");
                         continue;
                     }
                     targets.AddRange(exchanger.Addresses.Select(a => new Target(a.ToString(), exchanger.Host,
                         exchanger.Host.TrimEnd('.'))));
                 }
                 outcomes.Add(await DeliverAsync(content, group.Key, targets, group.ToList(), cancellationToken,
-                    transcript, started).ConfigureAwait(false));
+                    transcript, started, skipped).ConfigureAwait(false));
             }
             return outcomes;
         }
@@ -150,7 +152,8 @@ namespace SmtpTools.Core.Smtp
 
         private async Task<SmtpSubmitOutcome> DeliverAsync(MimeMessageContent content, string? domain,
             IReadOnlyList<Target> targets, IReadOnlyList<string> recipients, CancellationToken cancellationToken,
-            List<SmtpTranscriptEntry>? transcript = null, DateTimeOffset? started = null)
+            List<SmtpTranscriptEntry>? transcript = null, DateTimeOffset? started = null,
+            IReadOnlyList<string>? skipped = null)
         {
             transcript ??= _recorder.Begin();
             DateTimeOffset start = started ?? DateTimeOffset.Now;
@@ -164,11 +167,24 @@ namespace SmtpTools.Core.Smtp
             Target? used = null;
             int attempts = 0;
             bool unknown = false;
+            // Each host tried and why it failed (the last reason per host), so that "every MX is down" names them all.
+            var tried = new List<KeyValuePair<string, string>>();
+            void Tried(Target target, SmtpException ex)
+            {
+                string who = $"{target.Display} ({FormatEndpoint(target.Host)})";
+                string why = $"{who} at stage {ex.Stage}: {ex.Reason.TrimEnd('.')}";
+                int at = tried.FindIndex(t => t.Key == target.Key);
+                if (at >= 0) tried[at] = new KeyValuePair<string, string>(target.Key, why);
+                else tried.Add(new KeyValuePair<string, string>(target.Key, why));
+            }
 
             if (targets.Count == 0)
             {
+                string why = skipped != null && skipped.Count > 0
+                    ? " (" + string.Join("; ", skipped) + ")"
+                    : string.Empty;
                 failure = new DnsResolutionException(domain ?? string.Empty, DnsFailureKind.NoMailRecords,
-                    $"No mail exchanger of {domain} has an address to connect to.");
+                    $"No mail exchanger of {domain} has an address to connect to{why}.");
             }
 
             while (pending.Count > 0 && targets.Count > 0 && attempts <= _options.RetryCount)
@@ -195,6 +211,7 @@ namespace SmtpTools.Core.Smtp
                     catch (SmtpException ex)
                     {
                         failure = ex;
+                        Tried(target, ex);
                         _recorder.Info($"Could not connect to {target.Display} ({FormatEndpoint(target.Host)}).");
                         // A refused login or a certificate we may not trust will not get better at the next address.
                         if (ex is SmtpAuthenticationException || ex is SmtpTlsException) { permanent = true; }
@@ -211,8 +228,11 @@ namespace SmtpTools.Core.Smtp
                     catch (SmtpException ex)
                     {
                         failure = ex;
+                        Tried(target, ex);
                         DropSession();
-                        if (DataWasComplete(transcript))
+                        // A reply to the data (421 after the final dot) is an answer: not delivered, and retryable.
+                        // Only silence or a lost connection after the whole message leaves the outcome unknown.
+                        if (!(ex is SmtpCommandException) && DataWasComplete(transcript))
                         {
                             unknown = true;
                             pending.Clear();
@@ -275,6 +295,11 @@ namespace SmtpTools.Core.Smtp
 
             SmtpSendStatus status = accepted.Count > 0 ? SmtpSendStatus.Sent
                 : unknown ? SmtpSendStatus.Unknown : SmtpSendStatus.Failed;
+            if (status == SmtpSendStatus.Failed && failure is SmtpException lastFailure && domain != null &&
+                tried.Count + (skipped?.Count ?? 0) > 1)
+            {
+                failure = AllExchangersFailed(domain, tried.Select(t => t.Value), skipped, lastFailure);
+            }
             string? error = status == SmtpSendStatus.Sent ? null
                 : unknown ? "The message was sent but the server's answer never came; it may or may not have been delivered."
                 : failure?.Message ?? (dataRefused && dataReply != null
@@ -287,6 +312,19 @@ namespace SmtpTools.Core.Smtp
                 used != null ? _sessionId : 0, status, content.Envelope.MailFrom, accepted, rejected,
                 dataReply, Math.Max(attempts, 1), DateTimeOffset.Now - start, _recorder.End(), error: error);
             return new SmtpSubmitOutcome(result, status == SmtpSendStatus.Sent ? null : failure, dataRefused);
+        }
+
+        // One error for the domain that names every exchanger tried and why, not just the last one.
+        private SmtpException AllExchangersFailed(string domain, IEnumerable<string> tried,
+            IReadOnlyList<string>? skipped, SmtpException last)
+        {
+            List<string> hosts = (skipped ?? Array.Empty<string>()).Concat(tried).ToList();
+            string reason = $"no mail exchanger of {domain} took the message; tried {hosts.Count}: " +
+                            string.Join("; ", hosts) + ".";
+            SmtpException all = last is SmtpConnectException
+                ? new SmtpConnectException(reason, last)
+                : new SmtpException(reason, last.Stage, last.LastReply, last);
+            return all.WithContext(domain, _options.Port, last.Stage, last.Transcript, last.LastReply);
         }
 
         private SmtpSubmitOutcome FailedOutcome(MimeMessageContent content, string domain, string server,
@@ -309,9 +347,11 @@ namespace SmtpTools.Core.Smtp
             {
                 return await session.SendAsync(envelope, content, cancellationToken).ConfigureAwait(false);
             }
-            catch (SmtpException ex) when (reused && ex.Stage == SmtpStage.MailFrom && !(ex is SmtpCommandException))
+            catch (SmtpException ex) when (reused && ex.Stage == SmtpStage.MailFrom &&
+                                           (!(ex is SmtpCommandException command) || command.Reply.Code == 421))
             {
-                // The server closed an idle connection between two messages: open a fresh one, transparently.
+                // The server closed an idle connection between two messages (silently, or with Postfix's 421 idle
+                // timeout): open a fresh one, transparently.
                 _recorder.Info("The connection was closed between messages; reconnecting.");
                 DropSession();
                 (SmtpSession fresh, _) = await GetSessionAsync(target, cancellationToken).ConfigureAwait(false);

@@ -306,7 +306,9 @@ namespace SmtpTools.Commands
                     : DirectDelivery ? "the recipients' mail exchangers"
                     : $"{_server}:{Port}";
                 string recipients = string.Join(", ", content.Envelope.Recipients);
-                if (!ShouldProcess($"Sending this message to {recipients} through {where}:\n{content.Describe()}",
+                // The full description costs a header serialisation per message: only build it when it is shown.
+                string detail = DescriptionIsShown() ? ":\n" + content.Describe() : ".";
+                if (!ShouldProcess($"Sending this message to {recipients} through {where}{detail}",
                         $"Send the message to {recipients} through {where}?", "Send-SmtpMessage"))
                 {
                     return;
@@ -352,6 +354,19 @@ namespace SmtpTools.Commands
         {
             base.StopProcessing();
             _submitter?.Dispose();
+        }
+
+        private bool DescriptionIsShown()
+        {
+            if (MyInvocation.BoundParameters.ContainsKey("WhatIf") || MyInvocation.BoundParameters.ContainsKey("Confirm") ||
+                MyInvocation.BoundParameters.ContainsKey("Verbose"))
+            {
+                return true;
+            }
+            object? whatIf = SessionState.PSVariable.GetValue("WhatIfPreference");
+            object? verbose = SessionState.PSVariable.GetValue("VerbosePreference");
+            return LanguagePrimitives.IsTrue(whatIf) ||
+                   (verbose is ActionPreference preference && preference != ActionPreference.SilentlyContinue);
         }
 
         private Task<MimeMessageContent> LoadMessageAsync(CancellationToken cancellationToken)
@@ -425,14 +440,18 @@ namespace SmtpTools.Commands
         {
             SmtpSendResult result = outcome.Result;
             _sent += result.Delivered ? 1 : 0;
-            if (outcome.Failure is SmtpException smtp) WriteError(SmtpErrors.FromException(smtp));
-            else if (outcome.Failure is DnsResolutionException dns) WriteError(DnsError(dns, result));
-            else if (result.Status == SmtpSendStatus.Unknown)
+            // Unknown first: the failure behind it (a timeout, a lost connection) came after the whole message was
+            // sent, so its own error id would suggest a resend that may duplicate the message.
+            if (result.Status == SmtpSendStatus.Unknown)
             {
-                WriteError(Error(new InvalidOperationException(result.Error), "SmtpDeliveryUnknown",
+                string why = outcome.Failure != null ? $" ({outcome.Failure.Message})" : string.Empty;
+                WriteError(Error(new InvalidOperationException(result.Error + why, outcome.Failure),
+                    "SmtpDeliveryUnknown",
                     ErrorCategory.OperationTimeout, result.MessageId,
                     "Check the recipient's mailbox or the server's log before sending again: a resend may duplicate it."));
             }
+            else if (outcome.Failure is SmtpException smtp) WriteError(SmtpErrors.FromException(smtp));
+            else if (outcome.Failure is DnsResolutionException dns) WriteError(DnsError(dns, result));
             else if (outcome.DataRefused && result.DataReply != null)
             {
                 SmtpReply reply = result.DataReply;
@@ -470,7 +489,7 @@ namespace SmtpTools.Commands
             if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck)
             {
                 WriteWarning($"The certificate of {result.Server} could not be verified: " +
-                    string.Join("; ", result.Tls.ValidationErrors) + ". The message was still encrypted.");
+                    string.Join("; ", result.Tls.ValidationErrors).TrimEnd('.') + ". The message was still encrypted.");
             }
             if (PassThru) WriteObject(result);
         }

@@ -17,7 +17,7 @@ namespace SmtpTools.Commands
 
         /// <summary>The server's host name or IP address.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("ComputerName", "HostName")]
+        [Alias("ComputerName", "HostName", "Host")]
         [ValidateNotNullOrEmpty]
         public string SmtpServer { get; set; } = string.Empty;
 
@@ -43,7 +43,8 @@ namespace SmtpTools.Commands
 
         /// <summary>One or more SASL mechanisms, or All; by default the strongest the server offers.</summary>
         [Parameter]
-        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", "All", IgnoreCase = true)]
+        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "All",
+            IgnoreCase = true)]
         public string[]? Mechanism { get; set; }
 
         /// <summary>How to use TLS; Auto is implicit TLS on port 465 and STARTTLS when offered elsewhere.</summary>

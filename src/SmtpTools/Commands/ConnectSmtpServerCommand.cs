@@ -1,0 +1,114 @@
+using System;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using SmtpTools.Core.Smtp;
+using SmtpTools.Internal;
+
+namespace SmtpTools.Commands
+{
+    /// <summary>Connect-SmtpServer: opens an interactive SMTP session (greeting, EHLO, TLS, AUTH).</summary>
+    [Cmdlet(VerbsCommunications.Connect, "SmtpServer", DefaultParameterSetName = NoAuthSet)]
+    [OutputType(typeof(SmtpConnection))]
+    public sealed class ConnectSmtpServerCommand : SmtpCmdletBase
+    {
+        private const string NoAuthSet = "NoAuth";
+        private const string PasswordSet = "Credential";
+        private const string TokenSet = "AccessToken";
+
+        /// <summary>The server's host name or IP address.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("ComputerName", "HostName")]
+        [ValidateNotNullOrEmpty]
+        public string SmtpServer { get; set; } = string.Empty;
+
+        /// <summary>The TCP port; 25 by default.</summary>
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; } = 25;
+
+        /// <summary>How to use TLS; Auto is implicit TLS on port 465 and STARTTLS when offered elsewhere.</summary>
+        [Parameter]
+        public SmtpTlsMode Tls { get; set; } = SmtpTlsMode.Auto;
+
+        /// <summary>User name and password to authenticate with after EHLO (and TLS).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
+        [Credential]
+        public PSCredential Credential { get; set; } = PSCredential.Empty;
+
+        /// <summary>An OAuth 2 access token for XOAUTH2 or OAUTHBEARER.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [ValidateNotNullOrEmpty]
+        public string AccessToken { get; set; } = string.Empty;
+
+        /// <summary>The account the access token belongs to.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [ValidateNotNullOrEmpty]
+        public string UserName { get; set; } = string.Empty;
+
+        /// <summary>The SASL mechanism; by default the strongest the server offers.</summary>
+        [Parameter(ParameterSetName = PasswordSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", IgnoreCase = true)]
+        public string? Mechanism { get; set; }
+
+        /// <summary>The name to send with EHLO; the machine's FQDN by default.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ClientName { get; set; }
+
+        /// <summary>Accept any server certificate; its problems are still listed in the session's Tls.</summary>
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary>Allow sending credentials over a connection without TLS.</summary>
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+        /// <summary>Seconds to wait for each step of this session (connect, each reply, TLS handshake).</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int Timeout { get; set; } = 60;
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var sink = new RelayTranscriptSink();
+            var options = new SmtpSessionOptions(SmtpServer, Port)
+            {
+                Tls = Tls,
+                ClientName = ClientName,
+                SkipCertificateCheck = SkipCertificateCheck,
+                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+                Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
+                TranscriptSink = sink,
+                // An interactive session sends what the user types, one command at a time.
+                UsePipelining = false,
+                UseChunking = false,
+            };
+            SmtpCredential? credential = ParameterSetName switch
+            {
+                PasswordSet => new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password),
+                TokenSet => new SmtpCredential(UserName, null, AccessToken),
+                _ => null,
+            };
+
+            try
+            {
+                SmtpConnection connection = Run(async (post, ct) =>
+                {
+                    using (sink.Attach(entry => post(() => WriteVerbose(entry.ToString()))))
+                    {
+                        return await SmtpConnection.OpenAsync(options, credential, Mechanism, ct)
+                            .ConfigureAwait(false);
+                    }
+                });
+                SmtpSessionRegistry.Add(connection, Runspace.DefaultRunspace, sink);
+                WriteObject(connection);
+            }
+            catch (SmtpException ex)
+            {
+                WriteError(SmtpErrors.FromException(ex));
+            }
+        }
+    }
+}

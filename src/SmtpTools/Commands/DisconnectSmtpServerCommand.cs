@@ -1,0 +1,90 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using SmtpTools.Internal;
+
+namespace SmtpTools.Commands
+{
+    /// <summary>Disconnect-SmtpServer: sends QUIT and closes sessions opened by Connect-SmtpServer.</summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "SmtpServer", DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(SmtpConnection))]
+    public sealed class DisconnectSmtpServerCommand : SmtpCmdletBase
+    {
+        private const string SessionSet = "Session";
+        private const string IdSet = "Id";
+
+        /// <summary>The sessions to close.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = SessionSet)]
+        [ValidateNotNull]
+        public SmtpConnection[] Session { get; set; } = System.Array.Empty<SmtpConnection>();
+
+        /// <summary>The numbers of the sessions to close.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("SessionId")]
+        public int[] Id { get; set; } = System.Array.Empty<int>();
+
+        /// <summary>Return each closed session.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var sessions = new List<SmtpConnection>();
+            if (ParameterSetName == SessionSet)
+            {
+                sessions.AddRange(Session);
+            }
+            else
+            {
+                foreach (int id in Id)
+                {
+                    SmtpConnection? found = SmtpSessionRegistry.Find(id);
+                    if (found != null)
+                    {
+                        sessions.Add(found);
+                        continue;
+                    }
+                    var record = new ErrorRecord(
+                        new ItemNotFoundException($"There is no SMTP session number {id}."),
+                        "SmtpSessionNotFound", ErrorCategory.ObjectNotFound, id);
+                    record.ErrorDetails = new ErrorDetails($"There is no SMTP session number {id}.")
+                    {
+                        RecommendedAction = "Run Get-SmtpSession to list the open sessions.",
+                    };
+                    WriteError(record);
+                }
+            }
+
+            foreach (SmtpConnection session in sessions) Close(session);
+        }
+
+        private void Close(SmtpConnection session)
+        {
+            if (!session.IsOpen)
+            {
+                WriteVerbose($"Session {session} was already closed ({session.CloseReason}).");
+            }
+            else
+            {
+                RelayTranscriptSink? sink = SmtpSessionRegistry.SinkFor(session);
+                try
+                {
+                    Run(async (post, ct) =>
+                    {
+                        using (sink?.Attach(entry => post(() => WriteVerbose(entry.ToString()))))
+                        {
+                            return await session.CloseAsync("Disconnect-SmtpServer", ct).ConfigureAwait(false);
+                        }
+                    });
+                }
+                catch (SmtpException ex)
+                {
+                    // The session is closed either way; a server that did not answer QUIT is worth a warning only.
+                    WriteWarning($"Session {session} closed without a reply to QUIT: {ex.Message}");
+                }
+            }
+            SmtpSessionRegistry.Remove(session);
+            if (PassThru) WriteObject(session);
+        }
+    }
+}

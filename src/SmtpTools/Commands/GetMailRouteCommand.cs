@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using SmtpTools.Core.Headers;
+using SmtpTools.Internal;
+
+namespace SmtpTools.Commands
+{
+    /// <summary>Get-MailRoute: a message's Received lines as hops, oldest first, flagging what looks forged.</summary>
+    [Cmdlet(VerbsCommon.Get, "MailRoute", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(MailRouteHop))]
+    public sealed class GetMailRouteCommand : SmtpCmdletBase
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private const string MimeSet = "MimeMessage";
+        private const string HeaderSet = "Header";
+        private readonly List<string> _pipedLines = new List<string>();
+        private MailRouteOptions _options = new MailRouteOptions();
+
+        /// <summary>.eml or Maildir files; wildcards allowed.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>.eml or Maildir files, taken literally (no wildcards); bound from Get-ChildItem's output.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>A MimeKit.MimeMessage.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = MimeSet)]
+        [ValidateNotNull]
+        public object? MimeMessage { get; set; }
+
+        /// <summary>Raw header text: one string with the whole header, or lines one by one (Get-Content).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = HeaderSet, ValueFromPipeline = true)]
+        [AllowEmptyString]
+        public string[] Header { get; set; } = Array.Empty<string>();
+
+        /// <summary>Hosts whose Received lines are trusted (your own MTAs): names, "*.domain" or addresses.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? TrustedHost { get; set; }
+
+        /// <summary>How far clocks may disagree before a date is backwards or future; 5 minutes by default.</summary>
+        [Parameter]
+        public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            if (ClockSkew < TimeSpan.Zero)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentOutOfRangeException(nameof(ClockSkew), "-ClockSkew cannot be negative."),
+                    "MailRouteNegativeClockSkew", ErrorCategory.InvalidArgument, ClockSkew));
+            }
+            _options = new MailRouteOptions
+            {
+                TrustedHosts = TrustedHost ?? Array.Empty<string>(),
+                ClockSkew = ClockSkew,
+                Now = DateTimeOffset.Now,
+            };
+        }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            switch (ParameterSetName)
+            {
+                case PathSet:
+                    foreach (string pattern in Path) ReadFiles(pattern, false);
+                    break;
+                case LiteralPathSet:
+                    foreach (string path in LiteralPath) ReadFiles(path, true);
+                    break;
+                case MimeSet:
+                    object message = MimeMessage is PSObject ps ? ps.BaseObject : MimeMessage!;
+                    if (message.GetType().FullName != "MimeKit.MimeMessage")
+                    {
+                        WriteError(new ErrorRecord(
+                            new ArgumentException(
+                                $"-MimeMessage takes a MimeKit.MimeMessage, not a {message.GetType()}."),
+                            "MailRouteNotAMimeMessage", ErrorCategory.InvalidArgument, message));
+                        return;
+                    }
+                    Emit(HeaderReader.ReceivedFromMimeMessage(message), null);
+                    break;
+                default:
+                    foreach (string text in Header)
+                    {
+                        // A whole header in one string is one message; single lines (Get-Content) make one together.
+                        if (text.IndexOf('\n') >= 0) Emit(HeaderReader.ReceivedFromText(text), null);
+                        else _pipedLines.Add(text);
+                    }
+                    break;
+            }
+        }
+
+        /// <inheritdoc />
+        protected override void EndProcessing()
+        {
+            if (_pipedLines.Count > 0) Emit(HeaderReader.ReceivedFromText(string.Join("\n", _pipedLines)), null);
+        }
+
+        private void ReadFiles(string path, bool literal)
+        {
+            List<string> files;
+            try
+            {
+                files = new List<string>(literal
+                    ? new[] { GetUnresolvedProviderPathFromPSPath(path) }
+                    : GetResolvedProviderPathFromPSPath(path, out _));
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, "MailRouteFileNotFound", ErrorCategory.ObjectNotFound, path));
+                return;
+            }
+            foreach (string file in files)
+            {
+                if (Directory.Exists(file)) continue;
+                try
+                {
+                    IReadOnlyList<string> received = Run((_, ct) => HeaderReader.ReceivedFromFileAsync(file, ct));
+                    Emit(received, file);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    var category = ex is FileNotFoundException || ex is DirectoryNotFoundException
+                        ? ErrorCategory.ObjectNotFound
+                        : ErrorCategory.ReadError;
+                    WriteError(new ErrorRecord(ex, "MailRouteFileUnreadable", category, file));
+                }
+            }
+        }
+
+        private void Emit(IReadOnlyList<string> received, string? source)
+        {
+            if (received.Count == 0)
+            {
+                WriteWarning(source == null
+                    ? "The header has no Received: line; the message did not pass through any mail server."
+                    : $"{source} has no Received: line; the message did not pass through any mail server.");
+                return;
+            }
+            foreach (MailRouteHop hop in MailRouteAnalyzer.Analyze(received, _options, source)) WriteObject(hop);
+        }
+    }
+}

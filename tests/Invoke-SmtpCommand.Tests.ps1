@@ -1,0 +1,165 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    $script:Server = '127.0.0.1'
+    $script:SmtpPort = [int](Get-PeerSetting SMTP_PORT)
+    $script:Submission = [int](Get-PeerSetting SUBMISSION_PORT)
+    $script:Credential = [pscredential]::new((Get-PeerSetting TEST_USER),
+        (ConvertTo-SecureString (Get-PeerSetting TEST_PASSWORD) -AsPlainText -Force))
+}
+
+AfterAll {
+    Get-SmtpSession | Disconnect-SmtpServer
+}
+
+Describe 'Invoke-SmtpCommand' {
+    BeforeEach {
+        $script:s = Connect-SmtpServer -SmtpServer $Server -Port $SmtpPort -Tls None
+    }
+    AfterEach {
+        $s | Disconnect-SmtpServer
+    }
+
+    It 'returns an out-of-sequence RCPT as a 503 reply with its explanation, not an error' {
+        $r = Invoke-SmtpCommand -Session $s 'RCPT TO:<bob@smtptools.test>' -ErrorVariable err
+
+        $err | Should -BeNullOrEmpty
+        $r | Should -BeOfType SmtpTools.SmtpCommandResult
+        $r.Code | Should -Be 503
+        $r.Reply.EnhancedStatus | Should -Be '5.5.1'
+        $r.Explanation.Code | Should -Be 503
+        $r.Meaning | Should -Not -BeNullOrEmpty
+        $r.SessionOpen | Should -BeTrue
+        $s.IsOpen | Should -BeTrue
+    }
+
+    It 'takes the session from the pipeline and runs several commands in order' {
+        $results = $s | Invoke-SmtpCommand 'NOOP', 'VRFY postmaster', 'HELP'
+
+        $results.Command | Should -Be @('NOOP', 'VRFY postmaster', 'HELP')
+        $results[0].Code | Should -Be 250
+        $results[1].Code | Should -BeIn 250, 251, 252
+    }
+
+    It 'sends a message with DATA and -Data, dot-stuffed, and Postfix delivers it' {
+        $marker = "route-data-$([guid]::NewGuid().ToString('n'))"
+        $s | Invoke-SmtpCommand 'MAIL FROM:<alice@smtptools.test>', 'RCPT TO:<bob@smtptools.test>' | Out-Null
+        $body = "Subject: $marker`nFrom: alice@smtptools.test`n`n.leading dot`n..two dots`nlast line"
+
+        $r = $s | Invoke-SmtpCommand DATA -Data $body
+
+        $r.IntermediateReply.Code | Should -Be 354
+        $r.Code | Should -Be 250
+        $r.Text | Should -Match 'queued as'
+        $file = Wait-DeliveredMessage $marker
+        $delivered = Get-Content -Raw $file
+        $delivered | Should -Match "(?m)^\.leading dot$"
+        $delivered | Should -Match "(?m)^\.\.two dots$"
+    }
+
+    It 'returns the refusal of a rejected recipient as a 550 reply' {
+        $s | Invoke-SmtpCommand 'MAIL FROM:<alice@smtptools.test>' | Out-Null
+        $r = $s | Invoke-SmtpCommand 'RCPT TO:<rejected@smtptools.test>'
+
+        $r.Code | Should -Be 550
+        $r.EnhancedStatus | Should -Be '5.1.1'
+        $r.Explanation.IsPermanent | Should -BeTrue
+    }
+
+    It 'refuses DATA without -Data before sending anything' {
+        $count = $s.Transcript.Entries.Count
+        $r = $s | Invoke-SmtpCommand DATA -ErrorVariable err -ErrorAction SilentlyContinue
+
+        $r | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SmtpCommandInvalid*'
+        $s.Transcript.Entries.Count | Should -Be $count
+        $s.IsOpen | Should -BeTrue
+    }
+
+    It 'reports a refused certificate after STARTTLS as an error and closes the session' {
+        # The peer's certificate is self-signed, and this session was opened without -SkipCertificateCheck.
+        $r = $s | Invoke-SmtpCommand STARTTLS -ErrorVariable err -ErrorAction SilentlyContinue
+
+        $r | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SmtpTlsFailed*'
+        $s.Transcript.Entries.Text | Should -Contain '220 2.0.0 Ready to start TLS'
+        $s.IsOpen | Should -BeFalse
+        (Get-SmtpSession).Id | Should -Not -Contain $s.Id
+    }
+
+    It 'upgrades with STARTTLS when the certificate is accepted' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $SmtpPort -Tls None -SkipCertificateCheck
+        try {
+            $r = $t | Invoke-SmtpCommand STARTTLS
+
+            $r.Code | Should -Be 220
+            $t.IsEncrypted | Should -BeTrue
+            $t.Capabilities.StartTls | Should -BeFalse
+            ($t | Invoke-SmtpCommand NOOP).Code | Should -Be 250
+        }
+        finally { $t | Disconnect-SmtpServer }
+    }
+
+    It 'updates the capabilities after a typed EHLO' {
+        $r = $s | Invoke-SmtpCommand 'HELO typed.example'
+
+        $r.Code | Should -Be 250
+        $s.Capabilities.IsExtended | Should -BeFalse
+    }
+
+    It 'closes the session on QUIT and refuses later commands' {
+        $r = $s | Invoke-SmtpCommand QUIT
+
+        $r.Code | Should -Be 221
+        $r.SessionOpen | Should -BeFalse
+        $s.IsOpen | Should -BeFalse
+        $s | Invoke-SmtpCommand NOOP -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SmtpSessionClosed*'
+    }
+
+    It 'authenticates with AUTH and -Credential on the submission port' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $Submission -Tls StartTls -SkipCertificateCheck
+        try {
+            $r = $t | Invoke-SmtpCommand 'AUTH PLAIN' -Credential $Credential
+
+            $r.Code | Should -Be 235
+            $t.AuthenticatedAs | Should -Be $Credential.UserName
+            $r.Command | Should -Not -Match ([regex]::Escape((Get-PeerSetting TEST_PASSWORD)))
+        }
+        finally { $t | Disconnect-SmtpServer }
+    }
+
+    It 'walks the seed''s typed AUTH LOGIN exchange: base64 user name and password answer the 334 challenges' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $Submission -Tls StartTls -SkipCertificateCheck
+        try {
+            $b64 = { param($s) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($s)) }
+
+            $r = $t | Invoke-SmtpCommand 'auth login', (& $b64 $Credential.UserName), (& $b64 (Get-PeerSetting TEST_PASSWORD))
+
+            $r.Code | Should -Be @(334, 334, 235)
+            [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($r[0].Text)) | Should -Be 'Username:'
+            $r[2].Explanation.Code | Should -Be 235
+        }
+        finally { $t | Disconnect-SmtpServer }
+    }
+
+    It 'explains replies in Chinese with -Language zh-CN' {
+        $r = $s | Invoke-SmtpCommand 'RCPT TO:<bob@smtptools.test>' -Language zh-CN
+
+        $r.Explanation.Language | Should -Be 'zh-CN'
+        $r.Meaning | Should -Match '\p{IsCJKUnifiedIdeographs}'
+    }
+
+    It 'returns a wrong password as a 535 reply' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $Submission -Tls StartTls -SkipCertificateCheck
+        try {
+            $wrong = [pscredential]::new($Credential.UserName, (ConvertTo-SecureString 'Wrong-1' -AsPlainText -Force))
+            $r = $t | Invoke-SmtpCommand AUTH -Credential $wrong
+
+            $r.Code | Should -Be 535
+            $t.AuthenticatedAs | Should -BeNullOrEmpty
+            $t.IsOpen | Should -BeTrue
+        }
+        finally { $t | Disconnect-SmtpServer }
+    }
+}
