@@ -776,7 +776,10 @@ namespace SmtpTools.Core.Smtp
         private async Task<(SmtpReply Reply, long Bytes, long Lines)> SendDataAsync(ISmtpMessageContent content,
             CancellationToken cancellationToken)
         {
-            var writer = new SmtpDataWriter(_stream!);
+            // A large message goes out in 64 KiB writes (just under the large-object heap): a quarter of the socket
+            // writes, and of the async completions, of the 16 KiB default; small messages keep the small buffer.
+            int bufferSize = content.Size > 256 * 1024 ? 64 * 1024 : 16 * 1024;
+            var writer = new SmtpDataWriter(_stream!, bufferSize: bufferSize);
             SmtpReply reply = await RunAsync(SmtpStage.Data, _options.Timeouts.DataBlock, async (resetTimeout, ct) =>
             {
                 EnsureNoReplyOutOfTurn();

@@ -1,0 +1,77 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+// The MailKit baseline of tests/bench: the best .NET SMTP client doing what Send-SmtpMessage does, one connection.
+//   MailKitBaseline bulk  <host> <port> <count> <bodyBytes>   N small messages over one reused connection
+//   MailKitBaseline large <host> <port> <file>                one message, the file attached, streamed from disk
+// Prints one line: "seconds=<time around the send loop> messages=<n> vmhwm_kib=<peak RSS>".
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        string mode = args[0];
+        string host = args[1];
+        int port = int.Parse(args[2]);
+        using var client = new SmtpClient();
+        var clock = Stopwatch.StartNew();
+        client.Connect(host, port, SecureSocketOptions.None);
+        int sent = 0;
+        if (mode == "bulk")
+        {
+            int count = int.Parse(args[3]);
+            string body = new string('x', int.Parse(args[4]) - 2) + "\r\n";
+            for (int i = 0; i < count; i++)
+            {
+                var message = new MimeMessage();
+                message.From.Add(MailboxAddress.Parse("bench@smtptools.test"));
+                message.To.Add(MailboxAddress.Parse("sink@smtptools.test"));
+                message.Subject = "Bench " + i;
+                message.Body = new TextPart("plain") { Text = body };
+                client.Send(message);
+                sent++;
+            }
+        }
+        else if (mode == "large")
+        {
+            string file = args[3];
+            using FileStream stream = File.OpenRead(file);
+            var attachment = new MimePart("application", "octet-stream")
+            {
+                Content = new MimeContent(stream),
+                ContentDisposition = new ContentDisposition(ContentDisposition.Attachment),
+                ContentTransferEncoding = ContentEncoding.Base64,
+                FileName = Path.GetFileName(file),
+            };
+            var multipart = new Multipart("mixed") { new TextPart("plain") { Text = "Large attachment.\r\n" }, attachment };
+            var message = new MimeMessage();
+            message.From.Add(MailboxAddress.Parse("bench@smtptools.test"));
+            message.To.Add(MailboxAddress.Parse("sink@smtptools.test"));
+            message.Subject = "Bench large";
+            message.Body = multipart;
+            client.Send(message);
+            sent++;
+        }
+        else
+        {
+            throw new ArgumentException("mode must be bulk or large");
+        }
+        client.Disconnect(true);
+        clock.Stop();
+        Console.WriteLine(FormattableString.Invariant(
+            $"seconds={clock.Elapsed.TotalSeconds:F6} messages={sent} vmhwm_kib={PeakRssKib()}"));
+        return 0;
+    }
+
+    // VmHWM: the peak resident set of this process, what the harness compares with a bare pwsh.
+    private static long PeakRssKib()
+    {
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line == null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+    }
+}
