@@ -96,7 +96,7 @@ namespace SmtpTools.Commands
             {
                 SmtpConnection connection = Run(async (post, ct) =>
                 {
-                    using (sink.Attach(entry => post(() => WriteVerbose(entry.ToString()))))
+                    using (sink.Attach(VerboseWriter(post)))
                     {
                         return await SmtpConnection.OpenAsync(options, credential, Mechanism, ct)
                             .ConfigureAwait(false);

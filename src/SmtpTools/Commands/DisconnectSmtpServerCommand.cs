@@ -71,7 +71,7 @@ namespace SmtpTools.Commands
                 {
                     Run(async (post, ct) =>
                     {
-                        using (sink?.Attach(entry => post(() => WriteVerbose(entry.ToString()))))
+                        using (sink?.Attach(VerboseWriter(post)))
                         {
                             return await session.CloseAsync("Disconnect-SmtpServer", ct).ConfigureAwait(false);
                         }

@@ -100,7 +100,7 @@ namespace SmtpTools.Commands
             {
                 SmtpCommandResult result = Run(async (post, ct) =>
                 {
-                    using (sink?.Attach(entry => post(() => WriteVerbose(entry.ToString()))))
+                    using (sink?.Attach(VerboseWriter(post)))
                     {
                         return await Session.InvokeAsync(line, data, credential, _language, ct).ConfigureAwait(false);
                     }

@@ -332,7 +332,7 @@ namespace SmtpTools.Commands
                     // Without -Verbose each transcript line would still cost a string, a closure and a wake-up of
                     // the pipeline thread, only to be dropped there (tests/bench: about a third of the time per
                     // message in a bulk run).
-                    _options!.LiveTranscript = _verboseShown ? new VerboseSink(post, this) : null;
+                    _options!.LiveTranscript = _verboseShown ? VerboseTranscript(post) : null;
                     _options.Progress = new ProgressSink(post, this);
                     if (DirectDelivery)
                         return await _submitter!.SendDirectAsync(content, ct).ConfigureAwait(false);
@@ -514,25 +514,6 @@ namespace SmtpTools.Commands
 
         private void Terminate(Exception ex, string id, ErrorCategory category, object? target, string? action) =>
             ThrowTerminatingError(Error(ex, id, category, target, action));
-
-        /// <summary>Streams the redacted transcript to -Verbose, on the pipeline thread.</summary>
-        private sealed class VerboseSink : ITranscriptSink
-        {
-            private readonly Action<Action> _post;
-            private readonly SendSmtpMessageCommand _command;
-
-            internal VerboseSink(Action<Action> post, SendSmtpMessageCommand command)
-            {
-                _post = post;
-                _command = command;
-            }
-
-            public void Write(SmtpTranscriptEntry entry)
-            {
-                string line = entry.ToString();
-                _post(() => _command.WriteVerbose(line));
-            }
-        }
 
         /// <summary>Write-Progress for long runs and large messages, at most ten updates a second.</summary>
         private sealed class ProgressSink : IProgress<SmtpProgress>

@@ -90,7 +90,7 @@ namespace SmtpTools.Commands
 
             bool anySucceeded = Run(async (post, ct) =>
             {
-                options.TranscriptSink = new PostingSink(post, this);
+                options.TranscriptSink = VerboseTranscript(post);
                 var outcomes = await SmtpAuthProbe.RunAsync(options, credential, Mechanism, outcome =>
                 {
                     if (Quiet) return;
@@ -100,25 +100,6 @@ namespace SmtpTools.Commands
                 return outcomes.Any(o => o.Result?.Succeeded == true);
             });
             if (Quiet) WriteObject(anySucceeded);
-        }
-
-        /// <summary>Streams the redacted transcript to the verbose stream, on the pipeline thread.</summary>
-        private sealed class PostingSink : ITranscriptSink
-        {
-            private readonly Action<Action> _post;
-            private readonly TestSmtpAuthCommand _command;
-
-            internal PostingSink(Action<Action> post, TestSmtpAuthCommand command)
-            {
-                _post = post;
-                _command = command;
-            }
-
-            public void Write(SmtpTranscriptEntry entry)
-            {
-                string line = entry.ToString();
-                _post(() => _command.WriteVerbose(line));
-            }
         }
     }
 }

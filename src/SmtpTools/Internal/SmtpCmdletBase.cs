@@ -27,6 +27,26 @@ namespace SmtpTools.Internal
             GC.SuppressFinalize(this);
         }
 
+        /// <summary>Writes transcript lines to -Verbose, swaks-style, through <paramref name="post"/> (see Run).</summary>
+        protected Action<SmtpTranscriptEntry> VerboseWriter(Action<Action> post) =>
+            entry =>
+            {
+                string line = entry.ToString();
+                post(() => WriteVerbose(line));
+            };
+
+        /// <summary>The same as a sink the core can write to.</summary>
+        protected ITranscriptSink VerboseTranscript(Action<Action> post) => new DelegateSink(VerboseWriter(post));
+
+        private sealed class DelegateSink : ITranscriptSink
+        {
+            private readonly Action<SmtpTranscriptEntry> _write;
+
+            internal DelegateSink(Action<SmtpTranscriptEntry> write) => _write = write;
+
+            public void Write(SmtpTranscriptEntry entry) => _write(entry);
+        }
+
         /// <summary>
         /// Runs <paramref name="work"/> (its synchronous start on this thread, the rest on workers). It receives a posting function: actions posted there run on the
         /// pipeline thread, in order, while the work goes on (verbose lines, progress, objects).
