@@ -48,8 +48,9 @@ namespace SmtpTools.Internal
         }
 
         /// <summary>
-        /// Runs <paramref name="work"/> (its synchronous start on this thread, the rest on workers). It receives a posting function: actions posted there run on the
-        /// pipeline thread, in order, while the work goes on (verbose lines, progress, objects).
+        /// Runs <paramref name="work"/>: its synchronous start on this thread, the rest on workers. It receives a
+        /// posting function: actions posted there run on the pipeline thread, in order, while the work goes on
+        /// (verbose lines, progress, objects).
         /// </summary>
         protected T Run<T>(Func<Action<Action>, CancellationToken, Task<T>> work)
         {
