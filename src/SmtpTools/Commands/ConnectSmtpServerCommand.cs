@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Security;
 using System.Management.Automation.Runspaces;
 using SmtpTools.Core.Smtp;
 using SmtpTools.Internal;
@@ -38,7 +39,8 @@ namespace SmtpTools.Commands
         /// <summary>An OAuth 2 access token for XOAUTH2 or OAUTHBEARER.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
         [ValidateNotNullOrEmpty]
-        public string AccessToken { get; set; } = string.Empty;
+        [SecureStringTransformation]
+        public SecureString AccessToken { get; set; } = new SecureString();
 
         /// <summary>The account the access token belongs to.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
@@ -88,7 +90,7 @@ namespace SmtpTools.Commands
             SmtpCredential? credential = ParameterSetName switch
             {
                 PasswordSet => new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password),
-                TokenSet => new SmtpCredential(UserName, null, AccessToken),
+                TokenSet => new SmtpCredential(UserName, null, SecureStringTransformationAttribute.Reveal(AccessToken)),
                 _ => null,
             };
 

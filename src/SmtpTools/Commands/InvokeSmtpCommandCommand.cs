@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Management.Automation;
+using System.Security;
 using System.Text;
 using SmtpTools.Core.Codes;
 using SmtpTools.Core.Smtp;
@@ -42,7 +43,8 @@ namespace SmtpTools.Commands
         /// <summary>An OAuth 2 access token for AUTH XOAUTH2 or AUTH OAUTHBEARER.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
         [ValidateNotNullOrEmpty]
-        public string AccessToken { get; set; } = string.Empty;
+        [SecureStringTransformation]
+        public SecureString AccessToken { get; set; } = new SecureString();
 
         /// <summary>The account the access token belongs to.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
@@ -67,7 +69,7 @@ namespace SmtpTools.Commands
             SmtpCredential? credential = ParameterSetName switch
             {
                 PasswordSet => new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password),
-                TokenSet => new SmtpCredential(UserName, null, AccessToken),
+                TokenSet => new SmtpCredential(UserName, null, SecureStringTransformationAttribute.Reveal(AccessToken)),
                 _ => null,
             };
             ISmtpMessageContent? data = Data == null ? null : ByteArrayMessageContent.FromBytes(Utf8.GetBytes(Data));

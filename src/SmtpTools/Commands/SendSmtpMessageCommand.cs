@@ -32,6 +32,7 @@ namespace SmtpTools.Commands
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private int _sent;
         private long _lastProgressTicks;
+        private string _currentRecipients = string.Empty;
         private bool _verboseShown;
 
         /// <summary>Recipients.</summary>
@@ -150,6 +151,7 @@ namespace SmtpTools.Commands
 
         /// <summary>An OAuth 2.0 access token for XOAUTH2 or OAUTHBEARER.</summary>
         [Parameter]
+        [SecureStringTransformation]
         public SecureString? AccessToken { get; set; }
 
         /// <summary>Allow the password over a connection without TLS.</summary>
@@ -327,6 +329,7 @@ namespace SmtpTools.Commands
                     return;
                 }
 
+                _currentRecipients = recipients;
                 IReadOnlyList<SmtpSubmitOutcome> outcomes = Run(async (post, ct) =>
                 {
                     // Without -Verbose each transcript line would still cost a string, a closure and a wake-up of
@@ -430,7 +433,7 @@ namespace SmtpTools.Commands
             if (AccessToken != null)
             {
                 string user = Credential?.UserName ?? From ?? string.Empty;
-                return new SmtpCredential(user, null, new NetworkCredential(string.Empty, AccessToken).Password);
+                return new SmtpCredential(user, null, SecureStringTransformationAttribute.Reveal(AccessToken));
             }
             if (Credential == null || Credential == PSCredential.Empty) return null;
             return new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
@@ -538,7 +541,7 @@ namespace SmtpTools.Commands
                 var record = new ProgressRecord(1, "Send-SmtpMessage",
                     $"{_command._sent} sent ({_command._sent / seconds:0.#}/s); {value.Stage}")
                 {
-                    CurrentOperation = $"{value.Host}:{value.Port}",
+                    CurrentOperation = $"{value.Host}:{value.Port}, to {_command._currentRecipients}",
                 };
                 if (value.Stage == SmtpStage.Data && value.BytesTotal > 0)
                     record.PercentComplete = (int)Math.Min(100, value.BytesSent * 100 / value.BytesTotal.Value);

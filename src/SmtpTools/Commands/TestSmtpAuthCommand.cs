@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
+using System.Security;
 using SmtpTools.Core.Smtp;
 using SmtpTools.Internal;
 
@@ -34,7 +35,8 @@ namespace SmtpTools.Commands
         /// <summary>An OAuth 2 access token for XOAUTH2 and OAUTHBEARER.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
         [ValidateNotNullOrEmpty]
-        public string AccessToken { get; set; } = string.Empty;
+        [SecureStringTransformation]
+        public SecureString AccessToken { get; set; } = new SecureString();
 
         /// <summary>The account the access token belongs to.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
@@ -85,7 +87,7 @@ namespace SmtpTools.Commands
                 Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
             };
             SmtpCredential credential = ParameterSetName == TokenSet
-                ? new SmtpCredential(UserName, null, AccessToken)
+                ? new SmtpCredential(UserName, null, SecureStringTransformationAttribute.Reveal(AccessToken))
                 : new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
 
             bool anySucceeded = Run(async (post, ct) =>
