@@ -50,7 +50,8 @@ namespace SmtpTools.Commands
         /// <summary>The SASL mechanism; by default the strongest the server offers.</summary>
         [Parameter(ParameterSetName = PasswordSet)]
         [Parameter(ParameterSetName = TokenSet)]
-        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", IgnoreCase = true)]
+        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER",
+            IgnoreCase = true)]
         public string? Mechanism { get; set; }
 
         /// <summary>The name to send with EHLO; the machine's FQDN by default.</summary>
@@ -89,8 +90,8 @@ namespace SmtpTools.Commands
             };
             SmtpCredential? credential = ParameterSetName switch
             {
-                PasswordSet => new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password),
-                TokenSet => new SmtpCredential(UserName, null, SecureStringTransformationAttribute.Reveal(AccessToken)),
+                PasswordSet => PasswordCredential(Credential),
+                TokenSet => TokenCredential(UserName, AccessToken),
                 _ => null,
             };
 

@@ -68,8 +68,8 @@ namespace SmtpTools.Commands
         {
             SmtpCredential? credential = ParameterSetName switch
             {
-                PasswordSet => new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password),
-                TokenSet => new SmtpCredential(UserName, null, SecureStringTransformationAttribute.Reveal(AccessToken)),
+                PasswordSet => PasswordCredential(Credential),
+                TokenSet => TokenCredential(UserName, AccessToken),
                 _ => null,
             };
             ISmtpMessageContent? data = Data == null ? null : ByteArrayMessageContent.FromBytes(Utf8.GetBytes(Data));

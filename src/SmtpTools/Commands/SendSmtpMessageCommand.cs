@@ -433,10 +433,10 @@ namespace SmtpTools.Commands
             if (AccessToken != null)
             {
                 string user = Credential?.UserName ?? From ?? string.Empty;
-                return new SmtpCredential(user, null, SecureStringTransformationAttribute.Reveal(AccessToken));
+                return TokenCredential(user, AccessToken);
             }
             if (Credential == null || Credential == PSCredential.Empty) return null;
-            return new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
+            return PasswordCredential(Credential);
         }
 
         private void Report(SmtpSubmitOutcome outcome)

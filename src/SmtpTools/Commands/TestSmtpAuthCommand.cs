@@ -87,8 +87,8 @@ namespace SmtpTools.Commands
                 Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
             };
             SmtpCredential credential = ParameterSetName == TokenSet
-                ? new SmtpCredential(UserName, null, SecureStringTransformationAttribute.Reveal(AccessToken))
-                : new SmtpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
+                ? TokenCredential(UserName, AccessToken)
+                : PasswordCredential(Credential);
 
             bool anySucceeded = Run(async (post, ct) =>
             {

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpTools.Core.Smtp;
 
 namespace SmtpTools.Internal
 {
@@ -26,6 +28,14 @@ namespace SmtpTools.Internal
             _cancel.Dispose();
             GC.SuppressFinalize(this);
         }
+
+        /// <summary>A password login for the core: the password leaves its SecureString only here.</summary>
+        private protected static SmtpCredential PasswordCredential(PSCredential credential) =>
+            new SmtpCredential(credential.UserName, credential.GetNetworkCredential().Password);
+
+        /// <summary>An OAuth 2 login (XOAUTH2, OAUTHBEARER) for the core.</summary>
+        private protected static SmtpCredential TokenCredential(string userName, SecureString token) =>
+            new SmtpCredential(userName, null, SecureStringTransformationAttribute.Reveal(token));
 
         /// <summary>Writes transcript lines to -Verbose, swaks-style, through <paramref name="post"/> (see Run).</summary>
         protected Action<SmtpTranscriptEntry> VerboseWriter(Action<Action> post) =>
