@@ -41,8 +41,9 @@ namespace SmtpTools.Core.Smtp
     /// <summary>One result plus what went wrong, for the cmdlet to turn into errors.</summary>
     internal sealed class SmtpSubmitOutcome
     {
-        internal SmtpSubmitOutcome(SmtpSendResult result, Exception? failure, bool dataRefused)
+        internal SmtpSubmitOutcome(SmtpSendResult result, Exception? failure, bool dataRefused, bool nullMx = false)
         {
+            NullMx = nullMx;
             Result = result;
             Failure = failure;
             DataRefused = dataRefused;
@@ -55,6 +56,9 @@ namespace SmtpTools.Core.Smtp
 
         /// <summary>True when the server refused the data itself (5xx or 4xx after the last retry).</summary>
         internal bool DataRefused { get; }
+
+        /// <summary>True when the domain publishes a null MX (RFC 7505): it accepts no mail at all.</summary>
+        internal bool NullMx { get; }
     }
 
     /// <summary>
@@ -336,7 +340,7 @@ namespace SmtpTools.Core.Smtp
                 SmtpSendStatus.Failed, content.Envelope.MailFrom, Array.Empty<string>(),
                 Array.Empty<SmtpRecipientResult>(), null, 1, DateTimeOffset.Now - started, _recorder.End(),
                 error: failure.Message);
-            return new SmtpSubmitOutcome(result, failure, false);
+            return new SmtpSubmitOutcome(result, failure, false, nullMx);
         }
 
         private async Task<SmtpTransactionResult> SendOnSessionAsync(SmtpSession session, bool reused, Target target,

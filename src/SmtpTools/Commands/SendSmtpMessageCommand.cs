@@ -454,7 +454,7 @@ namespace SmtpTools.Commands
                     "Check the recipient's mailbox or the server's log before sending again: a resend may duplicate it."));
             }
             else if (outcome.Failure is SmtpException smtp) WriteError(SmtpErrors.FromException(smtp));
-            else if (outcome.Failure is DnsResolutionException dns) WriteError(DnsError(dns, result));
+            else if (outcome.Failure is DnsResolutionException dns) WriteError(DnsError(dns, outcome.NullMx));
             else if (outcome.DataRefused && result.DataReply != null)
             {
                 SmtpReply reply = result.DataReply;
@@ -497,9 +497,9 @@ namespace SmtpTools.Commands
             if (PassThru) WriteObject(result);
         }
 
-        private static ErrorRecord DnsError(DnsResolutionException ex, SmtpSendResult result)
+        private static ErrorRecord DnsError(DnsResolutionException ex, bool nullMx)
         {
-            if (ex.Kind == DnsFailureKind.NoMailRecords && ex.Message.Contains("null MX"))
+            if (nullMx)
             {
                 return Error(ex, "MailExchangerNullMx", ErrorCategory.InvalidOperation, ex.Domain,
                     "The domain says it accepts no mail; check the recipient address.");
