@@ -109,14 +109,14 @@ namespace SmtpTools.Core.Smtp
                 }
                 catch (DnsResolutionException ex)
                 {
-                    outcomes.Add(FailedOutcome(content, group.Key, group.Key, group.ToList(), ex, transcript, started));
+                    outcomes.Add(FailedOutcome(content, group.Key, group.Key, ex, started));
                     continue;
                 }
                 if (route.IsNullMx)
                 {
                     var ex = new DnsResolutionException(group.Key, DnsFailureKind.NoMailRecords,
                         $"The domain {group.Key} accepts no mail: it publishes a null MX record (RFC 7505).");
-                    outcomes.Add(FailedOutcome(content, group.Key, group.Key, group.ToList(), ex, transcript, started,
+                    outcomes.Add(FailedOutcome(content, group.Key, group.Key, ex, started,
                         nullMx: true));
                     continue;
                 }
@@ -332,8 +332,7 @@ namespace SmtpTools.Core.Smtp
         }
 
         private SmtpSubmitOutcome FailedOutcome(MimeMessageContent content, string domain, string server,
-            IReadOnlyList<string> recipients, Exception failure, List<SmtpTranscriptEntry> transcript,
-            DateTimeOffset started, bool nullMx = false)
+            Exception failure, DateTimeOffset started, bool nullMx = false)
         {
             _recorder.Info(failure.Message);
             var result = new SmtpSendResult(content.MessageId, domain, server, _options.Port, null, null, 0,

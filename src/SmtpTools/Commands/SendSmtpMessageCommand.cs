@@ -34,6 +34,7 @@ namespace SmtpTools.Commands
         private long _lastProgressTicks;
         private string _currentRecipients = string.Empty;
         private bool _verboseShown;
+        private bool _descriptionShown;
 
         /// <summary>Recipients.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ComposeSet, ValueFromPipelineByPropertyName = true)]
@@ -270,6 +271,10 @@ namespace SmtpTools.Commands
             }
             _submitter = new SmtpSubmitter(_options);
             _verboseShown = IsVerboseShown();
+            // The -WhatIf/-Confirm/-Verbose text costs a header serialisation per message: decided once, here.
+            _descriptionShown = _verboseShown || MyInvocation.BoundParameters.ContainsKey("WhatIf") ||
+                                MyInvocation.BoundParameters.ContainsKey("Confirm") ||
+                                LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
         }
 
         // -Verbose (or -Verbose:$false) wins; otherwise $VerbosePreference, as WriteVerbose itself decides.
@@ -308,8 +313,7 @@ namespace SmtpTools.Commands
                     : DirectDelivery ? "the recipients' mail exchangers"
                     : $"{_server}:{Port}";
                 string recipients = string.Join(", ", content.Envelope.Recipients);
-                // The full description costs a header serialisation per message: only build it when it is shown.
-                string detail = DescriptionIsShown() ? ":\n" + content.Describe() : ".";
+                string detail = _descriptionShown ? ":\n" + content.Describe() : ".";
                 if (!ShouldProcess($"Sending this message to {recipients} through {where}{detail}",
                         $"Send the message to {recipients} through {where}?", "Send-SmtpMessage"))
                 {
@@ -357,19 +361,6 @@ namespace SmtpTools.Commands
         {
             base.StopProcessing();
             _submitter?.Dispose();
-        }
-
-        private bool DescriptionIsShown()
-        {
-            if (MyInvocation.BoundParameters.ContainsKey("WhatIf") || MyInvocation.BoundParameters.ContainsKey("Confirm") ||
-                MyInvocation.BoundParameters.ContainsKey("Verbose"))
-            {
-                return true;
-            }
-            object? whatIf = SessionState.PSVariable.GetValue("WhatIfPreference");
-            object? verbose = SessionState.PSVariable.GetValue("VerbosePreference");
-            return LanguagePrimitives.IsTrue(whatIf) ||
-                   (verbose is ActionPreference preference && preference != ActionPreference.SilentlyContinue);
         }
 
         private Task<MimeMessageContent> LoadMessageAsync(CancellationToken cancellationToken)
