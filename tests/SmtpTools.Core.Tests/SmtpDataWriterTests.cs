@@ -92,6 +92,52 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
+        public async Task CompleteAsync_SmallMessage_SendsDataAndTerminatorInOneWrite()
+        {
+            // One packet for a small message: a separate "." write costs a syscall and a segment per message.
+            var output = new CountingStream();
+            var writer = new SmtpDataWriter(output);
+            byte[] bytes = Encoding.ASCII.GetBytes("Subject: x\r\n\r\nbody without final line break");
+            await writer.WriteAsync(bytes, 0, bytes.Length, CancellationToken.None);
+            await writer.CompleteAsync(CancellationToken.None);
+
+            Assert.Equal(1, output.Writes);
+            Assert.Equal(bytes.Length + 2 + 3, output.Total);
+        }
+
+        [Theory]
+        [InlineData(60)]
+        [InlineData(61)]
+        [InlineData(62)]
+        [InlineData(63)]
+        public async Task CompleteAsync_BufferNearlyFull_StillEndsWithCrLfDotCrLf(int length)
+        {
+            var output = new MemoryStream();
+            var writer = new SmtpDataWriter(output, bufferSize: 64);
+            byte[] bytes = Encoding.ASCII.GetBytes(new string('x', length - 1) + "\r");
+            await writer.WriteAsync(bytes, 0, bytes.Length, CancellationToken.None);
+            await writer.CompleteAsync(CancellationToken.None);
+
+            Assert.Equal(new string('x', length - 1) + "\r\n.\r\n", Encoding.ASCII.GetString(output.ToArray()));
+        }
+
+        [Fact]
+        public async Task Constructor_LentBuffer_IsUsedAgainForTheNextMessage()
+        {
+            byte[] buffer = new byte[64];
+            foreach (string text in new[] { "first\n", "second message\n" })
+            {
+                var output = new MemoryStream();
+                var writer = new SmtpDataWriter(output, buffer: buffer);
+                byte[] bytes = Encoding.ASCII.GetBytes(text);
+                await writer.WriteAsync(bytes, 0, bytes.Length, CancellationToken.None);
+                await writer.CompleteAsync(CancellationToken.None);
+                Assert.Equal(text.Replace("\n", "\r\n") + ".\r\n", Encoding.ASCII.GetString(output.ToArray()));
+            }
+            Assert.Equal((byte)'\n', buffer[Encoding.ASCII.GetByteCount("second message\r\n.\r") ]);
+        }
+
+        [Fact]
         public async Task WriteAsync_RandomInput_NeverBareCrLfNorEarlyDotLine()
         {
             var random = new Random(20231218);
@@ -195,6 +241,7 @@ namespace SmtpTools.Core.Tests
         {
             public long Total { get; private set; }
             public int LargestWrite { get; private set; }
+            public int Writes { get; private set; }
             public override bool CanRead => false;
             public override bool CanSeek => false;
             public override bool CanWrite => true;
@@ -207,6 +254,7 @@ namespace SmtpTools.Core.Tests
             public override void Write(byte[] buffer, int offset, int count)
             {
                 Total += count;
+                Writes++;
                 LargestWrite = Math.Max(LargestWrite, count);
             }
         }

@@ -25,6 +25,11 @@ namespace SmtpTools.Core.Mime
         private readonly List<KeyValuePair<object, long>> _fileParts;
         private bool _disposed;
 
+        // The message bytes as they are sent, for a message small enough and with no file behind it.
+        private const int SerializedLimit = 1024 * 1024;
+        private byte[]? _serialized;
+        private int _serializedLength;
+
         internal MimeMessageContent(object message, MessageEnvelope envelope, bool needsSmtpUtf8, bool has8BitContent,
             string? messageId, List<IDisposable> owned, List<string>? tempFiles = null,
             List<KeyValuePair<object, long>>? fileParts = null)
@@ -54,13 +59,11 @@ namespace SmtpTools.Core.Mime
         /// <inheritdoc />
         public long? Size { get; private set; }
 
-        /// <summary>The MimeKit MimeMessage, as object (the cmdlet must not name MimeKit types).</summary>
-        internal object MimeMessageObject => _message;
-
         /// <inheritdoc />
         public Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
         {
             if (_disposed) throw new ObjectDisposedException(nameof(MimeMessageContent));
+            if (_serialized != null) return destination.WriteAsync(_serialized, 0, _serializedLength, cancellationToken);
             var message = (MimeMessage)_message;
             // Not async on purpose: no MimeKit-typed local is captured in a state machine.
             var options = (FormatOptions)CreateFormatOptions(NeedsSmtpUtf8);
@@ -84,6 +87,21 @@ namespace SmtpTools.Core.Mime
         {
             var options = (FormatOptions)CreateFormatOptions(NeedsSmtpUtf8);
             var message = (MimeMessage)_message;
+            if (_fileParts.Count == 0 && _owned.Count == 0)
+            {
+                // Everything is in memory already: serialize once, keep the bytes and send those. A bulk send of
+                // small messages then encodes each body once instead of twice (to measure, then to send).
+                var bytes = new MemoryStream();
+                message.WriteTo(options, bytes);
+                Size = bytes.Length;
+                if (bytes.Length <= SerializedLimit)
+                {
+                    _serialized = bytes.GetBuffer();
+                    _serializedLength = (int)bytes.Length;
+                }
+                return;
+            }
+
             var saved = new List<IMimeContent>(_fileParts.Count);
             long total = 0;
             try

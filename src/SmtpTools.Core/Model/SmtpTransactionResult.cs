@@ -82,7 +82,9 @@ namespace SmtpTools
 
         /// <summary>The recipients the server accepted.</summary>
         public IReadOnlyList<string> AcceptedRecipients =>
-            Recipients.Where(r => r.Accepted).Select(r => r.Address).ToArray();
+            _accepted ??= Recipients.Where(r => r.Accepted).Select(r => r.Address).ToArray();
+
+        private string[]? _accepted;
 
         /// <summary>The recipients the server refused, each with its reply.</summary>
         public IReadOnlyList<SmtpRecipientResult> RejectedRecipients => Recipients.Where(r => !r.Accepted).ToArray();

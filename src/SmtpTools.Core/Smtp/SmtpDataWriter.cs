@@ -30,13 +30,15 @@ namespace SmtpTools.Core.Smtp
         private bool _pendingCr;
         private bool _completed;
 
-        internal SmtpDataWriter(Stream inner, bool dotStuff = true, int bufferSize = 16 * 1024, bool leaveOpen = true)
+        internal SmtpDataWriter(Stream inner, bool dotStuff = true, int bufferSize = 16 * 1024, bool leaveOpen = true,
+            byte[]? buffer = null)
         {
             _inner = inner;
             _dotStuff = dotStuff;
             _leaveOpen = leaveOpen;
-            // Room for the worst case of one input byte: a pending CRLF plus a stuffed dot and the byte.
-            _output = new byte[Math.Max(bufferSize, 16)];
+            // Room for the worst case of one input byte: a pending CRLF plus a stuffed dot and the byte. A caller
+            // that sends many messages lends its own buffer, so a bulk send does not allocate one per message.
+            _output = buffer != null && buffer.Length >= 16 ? buffer : new byte[Math.Max(bufferSize, 16)];
         }
 
         /// <summary>Bytes handed to the inner stream so far, line endings and stuffing included.</summary>
@@ -95,8 +97,9 @@ namespace SmtpTools.Core.Smtp
         internal async Task CompleteAsync(CancellationToken cancellationToken)
         {
             if (_completed) return;
-            // The ending needs up to five bytes; the buffer only guarantees four after a write.
-            await FlushOutputAsync(cancellationToken).ConfigureAwait(false);
+            // The ending needs up to five bytes; the buffer only guarantees four after a write. When they fit, the
+            // last data and the terminator leave in one write (one packet for a small message).
+            if (_count > _output.Length - 5) await FlushOutputAsync(cancellationToken).ConfigureAwait(false);
             // RFC 5321 §4.1.1.4: content that does not end in CRLF gets one before the terminating ".".
             if (_pendingCr || !_atLineStart) EndLine();
             _pendingCr = false;

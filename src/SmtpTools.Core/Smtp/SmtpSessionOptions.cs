@@ -93,6 +93,9 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Use PIPELINING when the server offers it.</summary>
         internal bool UsePipelining { get; set; } = true;
 
+        /// <summary>Block the calling thread on socket I/O instead of awaiting it (see BlockingStream).</summary>
+        internal bool BlockingIo { get; set; }
+
         /// <summary>The effective TLS mode: Auto resolved by port.</summary>
         internal SmtpTlsMode EffectiveTls => Tls == SmtpTlsMode.Auto
             ? (Port == 465 ? SmtpTlsMode.Implicit : SmtpTlsMode.StartTlsWhenAvailable)

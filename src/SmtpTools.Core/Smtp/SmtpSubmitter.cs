@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
@@ -36,6 +37,9 @@ namespace SmtpTools.Core.Smtp
 
         /// <summary>DNS settings for direct delivery.</summary>
         internal MxRouterOptions Dns { get; set; } = new MxRouterOptions();
+
+        /// <summary>Block the calling thread on socket I/O instead of awaiting it (see BlockingStream).</summary>
+        internal bool BlockingIo { get; set; }
     }
 
     /// <summary>One result plus what went wrong, for the cmdlet to turn into errors.</summary>
@@ -99,7 +103,7 @@ namespace SmtpTools.Core.Smtp
                 .GroupBy(r => r.Substring(r.LastIndexOf('@') + 1).ToLowerInvariant());
             foreach (var group in byDomain)
             {
-                var started = DateTimeOffset.Now;
+                var started = _recorder.Now;
                 List<SmtpTranscriptEntry> transcript = _recorder.Begin();
                 MailRoute route;
                 try
@@ -160,7 +164,7 @@ namespace SmtpTools.Core.Smtp
             IReadOnlyList<string>? skipped = null)
         {
             transcript ??= _recorder.Begin();
-            DateTimeOffset start = started ?? DateTimeOffset.Now;
+            DateTimeOffset start = started ?? _recorder.Now;
             var accepted = new List<string>();
             var finalRejections = new Dictionary<string, SmtpRecipientResult>(StringComparer.OrdinalIgnoreCase);
             var lastReplies = new Dictionary<string, SmtpRecipientResult>(StringComparer.OrdinalIgnoreCase);
@@ -314,7 +318,7 @@ namespace SmtpTools.Core.Smtp
                 _session != null && used != null && _sessionKey == used.Key ? _session.RemoteEndPoint?.ToString() : null,
                 _session != null && used != null && _sessionKey == used.Key ? _session.Tls : null,
                 used != null ? _sessionId : 0, status, content.Envelope.MailFrom, accepted, rejected,
-                dataReply, Math.Max(attempts, 1), DateTimeOffset.Now - start, _recorder.End(), error: error);
+                dataReply, Math.Max(attempts, 1), _recorder.Now - start, _recorder.End(), error: error);
             return new SmtpSubmitOutcome(result, status == SmtpSendStatus.Sent ? null : failure, dataRefused);
         }
 
@@ -337,7 +341,7 @@ namespace SmtpTools.Core.Smtp
             _recorder.Info(failure.Message);
             var result = new SmtpSendResult(content.MessageId, domain, server, _options.Port, null, null, 0,
                 SmtpSendStatus.Failed, content.Envelope.MailFrom, Array.Empty<string>(),
-                Array.Empty<SmtpRecipientResult>(), null, 1, DateTimeOffset.Now - started, _recorder.End(),
+                Array.Empty<SmtpRecipientResult>(), null, 1, _recorder.Now - started, _recorder.End(),
                 error: failure.Message);
             return new SmtpSubmitOutcome(result, failure, false, nullMx);
         }
@@ -401,6 +405,7 @@ namespace SmtpTools.Core.Smtp
                 Timeouts = SmtpTimeouts.All(_options.Timeout),
                 TranscriptSink = _recorder,
                 Progress = new ProgressForwarder(_options),
+                BlockingIo = _options.BlockingIo,
             };
             SmtpSession session = await SmtpSession.ConnectAsync(sessionOptions, cancellationToken)
                 .ConfigureAwait(false);
@@ -485,8 +490,12 @@ namespace SmtpTools.Core.Smtp
             private readonly SmtpSubmitOptions _options;
             private List<SmtpTranscriptEntry>? _current;
             private readonly DateTimeOffset _created = DateTimeOffset.Now;
+            private readonly Stopwatch _clock = Stopwatch.StartNew();
 
             internal MessageRecorder(SmtpSubmitOptions options) => _options = options;
+
+            /// <summary>The time now, without DateTimeOffset.Now's time-zone lookup (see SmtpSession.Now).</summary>
+            internal DateTimeOffset Now => _created + _clock.Elapsed;
 
             internal List<SmtpTranscriptEntry> Begin()
             {
@@ -504,8 +513,8 @@ namespace SmtpTools.Core.Smtp
 
             internal void Info(string text)
             {
-                DateTimeOffset now = DateTimeOffset.Now;
-                Write(new SmtpTranscriptEntry(now, now - _created, SmtpTranscriptDirection.Info, false, text));
+                TimeSpan elapsed = _clock.Elapsed;
+                Write(new SmtpTranscriptEntry(_created + elapsed, elapsed, SmtpTranscriptDirection.Info, false, text));
             }
 
             public void Write(SmtpTranscriptEntry entry)

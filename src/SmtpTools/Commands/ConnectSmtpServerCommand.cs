@@ -87,6 +87,7 @@ namespace SmtpTools.Commands
                 // An interactive session sends what the user types, one command at a time.
                 UsePipelining = false,
                 UseChunking = false,
+                BlockingIo = true,
             };
             SmtpCredential? credential = ParameterSetName switch
             {

@@ -255,6 +255,7 @@ namespace SmtpTools.Commands
                 Mechanism = AuthMechanism,
                 RetryCount = RetryCount,
                 RetryDelay = TimeSpan.FromSeconds(RetryDelay),
+                BlockingIo = true,
             };
             if (DirectDelivery)
             {

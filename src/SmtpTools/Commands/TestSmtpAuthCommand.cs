@@ -85,6 +85,7 @@ namespace SmtpTools.Commands
                 SkipCertificateCheck = SkipCertificateCheck,
                 AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
                 Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
+                BlockingIo = true,
             };
             SmtpCredential credential = ParameterSetName == TokenSet
                 ? TokenCredential(UserName, AccessToken)

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
@@ -58,23 +60,38 @@ namespace SmtpTools.Internal
         }
 
         /// <summary>
-        /// Runs <paramref name="work"/>: its synchronous start on this thread, the rest on workers. It receives a
+        /// Runs <paramref name="work"/>: its synchronous part on this thread, the rest on workers. It receives a
         /// posting function: actions posted there run on the pipeline thread, in order, while the work goes on
-        /// (verbose lines, progress, objects).
+        /// (verbose lines, progress, objects) — at once when the work is on the pipeline thread itself.
         /// </summary>
         protected T Run<T>(Func<Action<Action>, CancellationToken, Task<T>> work)
         {
-            using var queue = new BlockingCollection<Action>();
+            using var queue = new PendingWrites();
+            int pipelineThread = Environment.CurrentManagedThreadId;
+            ExceptionDispatchInfo? inlineWriteFailure = null;
             void Post(Action write)
             {
-                // A late event after completion has nowhere to go; dropping it beats throwing on a worker.
-                try { queue.Add(write); } catch (InvalidOperationException) { }
+                // Work that runs on the pipeline thread (blocking socket I/O does, start to end) writes at once, so
+                // -Verbose stays live; anything already queued goes first to keep the order.
+                if (Environment.CurrentManagedThreadId == pipelineThread && queue.IsEmpty)
+                {
+                    if (inlineWriteFailure != null) return;
+                    try { write(); }
+                    catch (Exception ex)
+                    {
+                        // Write* threw (the pipeline is stopping): stop the work; the exception surfaces below.
+                        inlineWriteFailure = ExceptionDispatchInfo.Capture(ex);
+                        _cancel.Cancel();
+                    }
+                    return;
+                }
+                queue.Add(write);
             }
 
             async Task<T> StartAsync()
             {
                 try { return await work(Post, CancelToken).ConfigureAwait(false); }
-                finally { queue.CompleteAdding(); }
+                finally { queue.Complete(); }
             }
 
             // Started here rather than through Task.Run: the part before the first real await (composing a message,
@@ -95,7 +112,11 @@ namespace SmtpTools.Internal
 
             try
             {
-                foreach (Action write in queue.GetConsumingEnumerable()) write();
+                // Work that finished on this thread without posting from elsewhere has nothing queued.
+                if (!task.IsCompleted || queue.Created)
+                {
+                    foreach (Action write in queue.Drain()) write();
+                }
             }
             catch
             {
@@ -105,12 +126,74 @@ namespace SmtpTools.Internal
                 throw;
             }
 
+            if (inlineWriteFailure != null)
+            {
+                try { task.GetAwaiter().GetResult(); } catch { }
+                inlineWriteFailure.Throw();
+            }
             try { return task.GetAwaiter().GetResult(); }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {
                 // PowerShell issue #17444: the stop must surface as PipelineStoppedException, not as an error.
                 throw new PipelineStoppedException();
             }
+        }
+
+        /// <summary>
+        /// The queue of writes posted from workers for the pipeline thread. Made on first use: a bulk send runs most
+        /// messages entirely on the pipeline thread, and a queue per message was a visible share of its garbage.
+        /// </summary>
+        private sealed class PendingWrites : IDisposable
+        {
+            private readonly object _gate = new object();
+            private BlockingCollection<Action>? _queue;
+            private bool _completed;
+
+            internal bool Created => Volatile.Read(ref _queue) != null;
+
+            internal bool IsEmpty
+            {
+                get
+                {
+                    BlockingCollection<Action>? queue = Volatile.Read(ref _queue);
+                    return queue == null || queue.Count == 0;
+                }
+            }
+
+            internal void Add(Action write)
+            {
+                BlockingCollection<Action> queue = Get();
+                // A late event after completion has nowhere to go; dropping it beats throwing on a worker.
+                try { queue.Add(write); } catch (InvalidOperationException) { }
+            }
+
+            internal void Complete()
+            {
+                lock (_gate)
+                {
+                    _completed = true;
+                    _queue?.CompleteAdding();
+                }
+            }
+
+            internal IEnumerable<Action> Drain() => Get().GetConsumingEnumerable();
+
+            private BlockingCollection<Action> Get()
+            {
+                lock (_gate)
+                {
+                    BlockingCollection<Action>? queue = _queue;
+                    if (queue == null)
+                    {
+                        queue = new BlockingCollection<Action>();
+                        if (_completed) queue.CompleteAdding();
+                        Volatile.Write(ref _queue, queue);
+                    }
+                    return queue;
+                }
+            }
+
+            public void Dispose() => _queue?.Dispose();
         }
     }
 }
