@@ -24,7 +24,8 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Runs only the Pester files whose name matches (for example 'Send-SmtpMessage'); xUnit still runs in full.
+    # Runs only the Pester files whose name matches (for example 'Send-SmtpMessage', or 'Send-SmtpMessage,Module');
+    # xUnit still runs in full unless -XunitFilter narrows it.
     [string] $PesterFilter = '*',
 
     # Passed to `dotnet test --filter` (for example 'FullyQualifiedName~SmtpReplyReader').

@@ -265,6 +265,37 @@ Describe 'Send-SmtpMessage' {
             @($results.MessageId | Sort-Object -Unique).Count | Should -Be 100
             Get-Delivered $marker -Count 100 | Should -HaveCount 100
         }
+
+        It 'sends over up to -ThrottleLimit connections at once, every message once with its own result' {
+            $marker = New-Marker
+            $results = 1..30 | ForEach-Object { [pscustomobject]@{ To = "user$_@smtptools.test"; Subject = "$marker row $_"; Body = "Row $_" } } |
+                Send-SmtpMessage @Common -ThrottleLimit 3 -PassThru
+            $results | Should -HaveCount 30
+            @($results | Where-Object Delivered).Count | Should -Be 30
+            @($results.MessageId | Sort-Object -Unique).Count | Should -Be 30
+            @($results.SessionId | Sort-Object -Unique).Count | Should -BeLessOrEqual 3
+            Get-Delivered $marker -Count 30 | Should -HaveCount 30
+        }
+
+        It 'stops before the next message when a refused one stops the pipeline' {
+            $marker = New-Marker
+            $rows = @(
+                [pscustomobject]@{ To = 'bob@smtptools.test'; Subject = "$marker first"; Body = 'x' }
+                [pscustomobject]@{ To = 'bob@smtptools.test'; Subject = "$marker REJECT-DATA second"; Body = 'x' }
+                [pscustomobject]@{ To = 'bob@smtptools.test'; Subject = "$marker third"; Body = 'x' }
+            )
+            $results = [Collections.Generic.List[object]]::new()
+            { $rows | Send-SmtpMessage @Common -PassThru -ErrorAction Stop | ForEach-Object { $results.Add($_) } } |
+                Should -Throw -ErrorId 'SmtpDataRejected,SmtpTools.Commands.SendSmtpMessageCommand'
+            $results | Should -HaveCount 1
+            $results[0].Delivered | Should -BeTrue
+            Get-Delivered "$marker first" | Should -HaveCount 1
+            # Postfix delivered the first message already; the third must never have been handed to it.
+            Start-Sleep -Seconds 1
+            $maildir = Join-Path (Get-PeerSetting MAILDIR) 'new'
+            @(Get-ChildItem $maildir -File | Where-Object { Select-String -Path $_.FullName -SimpleMatch "$marker third" -Quiet }) |
+                Should -HaveCount 0
+        }
     }
 
     Context 'direct delivery to the mail exchangers' {

@@ -18,6 +18,8 @@ param(
     [int] $Port,
     [int] $Count,
     [int] $BodyBytes = 1024,
+    # Send-SmtpMessage -ThrottleLimit: connections sending at once.
+    [int] $Throttle = 1,
     [string] $File,
     [string] $DnsServer
 )
@@ -40,7 +42,7 @@ switch ($Case) {
             [pscustomobject]@{ To = $to; From = $from; Subject = "Bench $i"; Body = $body }
         }
         $clock.Start()
-        $messages | Send-SmtpMessage -SmtpServer $Server -Port $Port -Tls None
+        $messages | Send-SmtpMessage -SmtpServer $Server -Port $Port -Tls None -ThrottleLimit $Throttle
         $clock.Stop()
         $done = $Count
     }

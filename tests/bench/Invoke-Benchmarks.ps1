@@ -309,6 +309,24 @@ try {
             $Notes.Add(("Bulk: Send-SmtpMessage in process {0}× MailKit, whole process {1}× MailKit, {2}× Send-MailMessage." -f
                     (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc })),
                     (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.whole })), (Format-Number $vsSmm)))
+
+            # The same messages over four connections at once, against MailKit with four threads, one connection each.
+            $contenders = @(
+                @{ Name = 'MailKit 4.18.2, 4 connections (4 threads)'; Run = {
+                        $r = Invoke-Timed 'dotnet' @($mailKit, 'bulk', '127.0.0.1', "$sinkPort", "$bulkN", '1024', '4')
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+                @{ Name = "Send-SmtpMessage -ThrottleLimit 4, $bulkN piped"; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $ModulePath; Port = $sinkPort; Count = $bulkN
+                            Throttle = 4 }
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+            )
+            $s = Invoke-Interleaved 'bulk, 4 connections' $contenders $Sizes.Rounds
+            $ours = $contenders[1].Name
+            $bench = "1b. Bulk small messages, 4 connections ($bulkN × 1 KB)"
+            Add-Rows $bench 'msg/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit ×4' }
+            Add-Rows $bench 'msg/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit ×4' }
+            $Notes.Add(("Bulk, 4 connections: Send-SmtpMessage -ThrottleLimit 4 in process {0}× MailKit with 4 connections." -f
+                    (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc }))))
         }
         #endregion
 

@@ -40,6 +40,9 @@ namespace SmtpTools.Core.Smtp
 
         /// <summary>Block the calling thread on socket I/O instead of awaiting it (see BlockingStream).</summary>
         internal bool BlockingIo { get; set; }
+
+        /// <summary>A copy that can be given sinks of its own (one per connection).</summary>
+        internal SmtpSubmitOptions Clone() => (SmtpSubmitOptions)MemberwiseClone();
     }
 
     /// <summary>One result plus what went wrong, for the cmdlet to turn into errors.</summary>

@@ -24,11 +24,17 @@ namespace SmtpTools.Internal
         /// <inheritdoc />
         protected override void StopProcessing() => _cancel.Cancel();
 
-        /// <summary>Disposes the cancel source.</summary>
+        /// <summary>Disposes the cancel source and whatever the cmdlet holds.</summary>
         public void Dispose()
         {
-            _cancel.Dispose();
+            Dispose(true);
             GC.SuppressFinalize(this);
+        }
+
+        /// <summary>Releases what the cmdlet holds; PowerShell calls Dispose after the last block, even on errors.</summary>
+        protected virtual void Dispose(bool disposing)
+        {
+            if (disposing) _cancel.Dispose();
         }
 
         /// <summary>A password login for the core: the password leaves its SecureString only here.</summary>

@@ -8,7 +8,8 @@ using MailKit.Security;
 using MimeKit;
 
 // The MailKit baseline of tests/bench: the best .NET SMTP client doing what Send-SmtpMessage does, one connection.
-//   MailKitBaseline bulk  <host> <port> <count> <bodyBytes>   N small messages over one reused connection
+//   MailKitBaseline bulk  <host> <port> <count> <bodyBytes> [connections]
+//                                                            N small messages over reused connections (default one)
 //   MailKitBaseline large <host> <port> <file>                one message, the file attached, streamed from disk
 // Prints one line: "seconds=<time around the send loop> messages=<n> vmhwm_kib=<peak RSS>".
 internal static class Program
@@ -18,27 +19,39 @@ internal static class Program
         string mode = args[0];
         string host = args[1];
         int port = int.Parse(args[2]);
-        using var client = new SmtpClient();
         var clock = Stopwatch.StartNew();
-        client.Connect(host, port, SecureSocketOptions.None);
         int sent = 0;
         if (mode == "bulk")
         {
             int count = int.Parse(args[3]);
             string body = new string('x', int.Parse(args[4]) - 2) + "\r\n";
-            for (int i = 0; i < count; i++)
+            int connections = args.Length > 5 ? int.Parse(args[5]) : 1;
+            // Each connection sends its share on a thread of its own, reusing the connection (MailKit's SmtpClient
+            // is one conversation at a time).
+            var threads = Enumerable.Range(0, connections).Select(c => new System.Threading.Thread(() =>
             {
-                var message = new MimeMessage();
-                message.From.Add(MailboxAddress.Parse("bench@smtptools.test"));
-                message.To.Add(MailboxAddress.Parse("sink@smtptools.test"));
-                message.Subject = "Bench " + i;
-                message.Body = new TextPart("plain") { Text = body };
-                client.Send(message);
-                sent++;
-            }
+                using var client = new SmtpClient();
+                client.Connect(host, port, SecureSocketOptions.None);
+                int share = count / connections + (c < count % connections ? 1 : 0);
+                for (int i = 0; i < share; i++)
+                {
+                    var message = new MimeMessage();
+                    message.From.Add(MailboxAddress.Parse("bench@smtptools.test"));
+                    message.To.Add(MailboxAddress.Parse("sink@smtptools.test"));
+                    message.Subject = "Bench " + i;
+                    message.Body = new TextPart("plain") { Text = body };
+                    client.Send(message);
+                    System.Threading.Interlocked.Increment(ref sent);
+                }
+                client.Disconnect(true);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
         }
         else if (mode == "large")
         {
+            using var client = new SmtpClient();
+            client.Connect(host, port, SecureSocketOptions.None);
             string file = args[3];
             using FileStream stream = File.OpenRead(file);
             var attachment = new MimePart("application", "octet-stream")
@@ -55,13 +68,13 @@ internal static class Program
             message.Subject = "Bench large";
             message.Body = multipart;
             client.Send(message);
+            client.Disconnect(true);
             sent++;
         }
         else
         {
             throw new ArgumentException("mode must be bulk or large");
         }
-        client.Disconnect(true);
         clock.Stop();
         Console.WriteLine(FormattableString.Invariant(
             $"seconds={clock.Elapsed.TotalSeconds:F6} messages={sent} vmhwm_kib={PeakRssKib()}"));
