@@ -28,6 +28,10 @@ namespace SmtpTools.Core.Codes
         internal string Source { get; }
         internal string Notes { get; }
         internal string? Chinese { get; }
+
+        /// <summary>The words of <see cref="Meaning"/> that tell meanings apart, set by the explainer on first use
+        /// (the catalogue is shared and read-only otherwise; a race only computes the same set twice).</summary>
+        internal HashSet<string>? MeaningWords { get; set; }
     }
 
     /// <summary>One row of enhanced-status-codes.tsv (a class, a subject or a detail) with its Chinese texts.</summary>
@@ -105,7 +109,25 @@ namespace SmtpTools.Core.Codes
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<BasicCodeRow>)g.ToList());
             EnhancedByCode = enhanced.GroupBy(r => r.Code, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+            VendorRowsWithoutCode = vendors.Where(r => !r.Status.Code.HasValue).ToArray();
+            _vendorRowsByCode = vendors.Where(r => r.Status.Code.HasValue).Select(r => r.Status.Code!.Value).Distinct()
+                .ToDictionary(c => c, c => (IReadOnlyList<VendorCodeRow>)vendors
+                    .Where(r => !r.Status.Code.HasValue || r.Status.Code.Value == c).ToArray());
         }
+
+        private readonly Dictionary<int, IReadOnlyList<VendorCodeRow>> _vendorRowsByCode;
+
+        /// <summary>The vendor rows a reply with this code can match, in file order: those naming the code and those
+        /// naming none. Saves scanning every row's text for every reply line.</summary>
+        internal IReadOnlyList<VendorCodeRow> VendorRowsFor(int? code)
+        {
+            if (!code.HasValue) return VendorRows;
+            return _vendorRowsByCode.TryGetValue(code.Value, out IReadOnlyList<VendorCodeRow>? rows)
+                ? rows : VendorRowsWithoutCode;
+        }
+
+        /// <summary>The vendor rows that name no basic code, in file order.</summary>
+        internal IReadOnlyList<VendorCodeRow> VendorRowsWithoutCode { get; }
 
         /// <summary>The catalogue, parsed on first use.</summary>
         internal static ReplyCodeCatalog Instance => Shared.Value;

@@ -215,15 +215,15 @@ namespace SmtpTools.Core.Codes
         private static BasicCodeRow ChooseRow(IReadOnlyList<BasicCodeRow> rows, string? enhanced, string? reply)
         {
             if (rows.Count == 1 || (reply == null && enhanced == null)) return rows[0];
-            HashSet<string> replyWords = reply == null ? new HashSet<string>() : Words(reply);
-            int primaryScore = Score(rows[0], enhanced, replyWords, out _);
+            string replyText = reply ?? string.Empty;
+            int primaryScore = Score(rows[0], enhanced, replyText, out _);
             BasicCodeRow best = rows[0];
             int bestScore = primaryScore;
             double bestRatio = -1;
             // Another meaning must beat the primary one outright; between the others, the closer fit wins a tie.
             for (int i = 1; i < rows.Count; i++)
             {
-                int score = Score(rows[i], enhanced, replyWords, out double ratio);
+                int score = Score(rows[i], enhanced, replyText, out double ratio);
                 if (score <= primaryScore) continue;
                 if (score > bestScore || (score == bestScore && ratio > bestRatio))
                 {
@@ -235,11 +235,17 @@ namespace SmtpTools.Core.Codes
             return best;
         }
 
-        private static int Score(BasicCodeRow row, string? enhanced, HashSet<string> replyWords, out double ratio)
+        private static int Score(BasicCodeRow row, string? enhanced, string reply, out double ratio)
         {
-            HashSet<string> words = Words(row.Meaning);
-            words.Remove("enhanced");
-            int shared = words.Count(replyWords.Contains);
+            HashSet<string>? words = row.MeaningWords;
+            if (words == null)
+            {
+                words = Words(row.Meaning);
+                words.Remove("enhanced");
+                row.MeaningWords = words;
+            }
+            int shared = 0;
+            foreach (string word in words) if (ContainsWord(reply, word)) shared++;
             ratio = words.Count == 0 ? 0 : (double)shared / words.Count;
             if (enhanced == null) return shared;
             if (NamesEnhanced(row.Meaning, enhanced)) return shared + 3;
@@ -252,6 +258,21 @@ namespace SmtpTools.Core.Codes
             string[] p = enhanced.Split('.');
             return meaning.IndexOf("enhanced " + enhanced, StringComparison.OrdinalIgnoreCase) >= 0 ||
                 meaning.IndexOf("enhanced X." + p[1] + "." + p[2], StringComparison.OrdinalIgnoreCase) >= 0;
+        }
+
+        /// <summary>Whether <paramref name="text"/> has <paramref name="word"/> as a whole word, ignoring case: the
+        /// same test as putting the text through <see cref="Words"/>, without building the set for every reply.</summary>
+        private static bool ContainsWord(string text, string word)
+        {
+            int at = 0;
+            while ((at = text.IndexOf(word, at, StringComparison.OrdinalIgnoreCase)) >= 0)
+            {
+                int end = at + word.Length;
+                if ((at == 0 || !char.IsLetter(text[at - 1])) && (end == text.Length || !char.IsLetter(text[end])))
+                    return true;
+                at++;
+            }
+            return false;
         }
 
         private static HashSet<string> Words(string text)
@@ -289,7 +310,7 @@ namespace SmtpTools.Core.Codes
             }
 
             var scored = new List<KeyValuePair<int, SmtpVendorStatus>>();
-            foreach (VendorCodeRow row in catalog.VendorRows)
+            foreach (VendorCodeRow row in catalog.VendorRowsFor(code))
             {
                 SmtpVendorStatus s = row.Status;
                 if (s.Code.HasValue && code.HasValue && s.Code.Value != code.Value) continue;
@@ -315,6 +336,8 @@ namespace SmtpTools.Core.Codes
                 if (reply != null) score += FingerprintScore(s.Vendor, reply);
                 scored.Add(new KeyValuePair<int, SmtpVendorStatus>(score, s));
             }
+            if (scored.Count == 0) return Array.Empty<SmtpVendorStatus>();
+            if (scored.Count == 1) return new[] { scored[0].Value };
             // OrderByDescending is stable: equal scores keep file order.
             return scored.OrderByDescending(p => p.Key).Select(p => p.Value).ToArray();
         }

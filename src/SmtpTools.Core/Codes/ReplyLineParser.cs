@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace SmtpTools.Core.Codes
 {
@@ -72,9 +73,16 @@ namespace SmtpTools.Core.Codes
         /// it start the next reply. A reply whose last line is missing is still returned.
         /// </summary>
         /// <exception cref="FormatException">A line is no reply line, or one reply's lines differ in code.</exception>
-        internal static IReadOnlyList<SmtpReply> Parse(IEnumerable<string> input)
+        internal static IReadOnlyList<SmtpReply> Parse(IEnumerable<string> input) => ParseEach(input).ToList();
+
+        /// <summary>
+        /// <see cref="Parse"/>, one reply at a time as its last line is read: a hundred thousand lines are explained
+        /// without first holding a hundred thousand replies. The exception comes when the enumeration reaches the bad
+        /// line (or the end, for empty input).
+        /// </summary>
+        internal static IEnumerable<SmtpReply> ParseEach(IEnumerable<string> input)
         {
-            var replies = new List<SmtpReply>();
+            int count = 0;
             var pending = new List<ReplyLine>();
             foreach (string chunk in input)
             {
@@ -93,15 +101,21 @@ namespace SmtpTools.Core.Codes
                     pending.Add(parsed);
                     if (parsed.IsLast)
                     {
-                        replies.Add(Build(pending));
+                        count++;
+                        yield return Build(pending);
                         pending.Clear();
                     }
                 }
             }
-            if (pending.Count > 0) replies.Add(Build(pending));
-            if (replies.Count == 0) throw new FormatException("The reply is empty. " + Expected);
-            return replies;
+            if (pending.Count > 0)
+            {
+                count++;
+                yield return Build(pending);
+            }
+            if (count == 0) throw new FormatException("The reply is empty. " + Expected);
         }
+
+        private static readonly char[] EnhancedCodePunctuation = { ':', ',', ';' };
 
         /// <summary>Finds the enhanced status code starting the text, when its class matches the reply code.</summary>
         internal static string? FindEnhanced(int code, string text)
@@ -110,7 +124,7 @@ namespace SmtpTools.Core.Codes
             while (end < text.Length && !char.IsWhiteSpace(text[end])) end++;
             string candidate = text.Substring(0, end);
             // Some servers end the code with punctuation ("5.1.1:"); the registry never does.
-            candidate = candidate.TrimEnd(':', ',', ';');
+            candidate = candidate.TrimEnd(EnhancedCodePunctuation);
             if (!EnhancedStatusCode.IsValid(candidate)) return null;
             // RFC 3463 §2: the class of the enhanced code repeats the first digit of the basic code.
             return candidate[0] - '0' == code / 100 ? candidate : null;

@@ -204,18 +204,22 @@ namespace SmtpTools.Commands
 
         private void WriteParsed(IReadOnlyList<string> lines, object target)
         {
-            IReadOnlyList<SmtpReply> replies;
-            try
+            // Each reply is written as soon as it is parsed; a bad line stops there with one error.
+            using IEnumerator<SmtpReply> replies = ReplyLineParser.ParseEach(lines).GetEnumerator();
+            while (true)
             {
-                replies = ReplyLineParser.Parse(lines);
+                try
+                {
+                    if (!replies.MoveNext()) return;
+                }
+                catch (FormatException e)
+                {
+                    WriteInvalid("InvalidReplyLine", e.Message, target,
+                        "Paste the reply as the server sent it, starting with its three-digit code.");
+                    return;
+                }
+                WriteObject(ReplyCodeExplainer.ExplainReply(replies.Current, _language));
             }
-            catch (FormatException e)
-            {
-                WriteInvalid("InvalidReplyLine", e.Message, target,
-                    "Paste the reply as the server sent it, starting with its three-digit code.");
-                return;
-            }
-            foreach (SmtpReply reply in replies) WriteObject(ReplyCodeExplainer.ExplainReply(reply, _language));
         }
 
         private void WriteInvalid(string errorId, string message, object target, string recommendedAction)

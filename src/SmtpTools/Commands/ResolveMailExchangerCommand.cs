@@ -60,7 +60,7 @@ namespace SmtpTools.Commands
         /// <summary>How many domains are resolved at once.</summary>
         [Parameter]
         [ValidateRange(1, 1024)]
-        public int ThrottleLimit { get; set; } = 16;
+        public int ThrottleLimit { get; set; } = 32;
 
         /// <summary>Emit results in input order rather than as each domain completes.</summary>
         [Parameter]
