@@ -466,6 +466,9 @@ namespace SmtpTools.Core.Tests
                     await destination.WriteAsync(line, 0, line.Length, cancellationToken);
                 }
             }
+
+            public void WriteTo(Stream destination, CancellationToken cancellationToken) =>
+                WriteToAsync(destination, cancellationToken).GetAwaiter().GetResult();
         }
 
         private static void AssertNoSecret(string text, string secret)
@@ -491,6 +494,9 @@ namespace SmtpTools.Core.Tests
 
             public Task WriteToAsync(Stream destination, CancellationToken cancellationToken) =>
                 destination.WriteAsync(_bytes, 0, _bytes.Length, cancellationToken);
+
+            public void WriteTo(Stream destination, CancellationToken cancellationToken) =>
+                destination.Write(_bytes, 0, _bytes.Length);
         }
     }
 }

@@ -70,6 +70,19 @@ namespace SmtpTools.Core.Mime
             return message.WriteToAsync(options, destination, cancellationToken);
         }
 
+        /// <inheritdoc />
+        public void WriteTo(Stream destination, CancellationToken cancellationToken)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(MimeMessageContent));
+            if (_serialized != null)
+            {
+                destination.Write(_serialized, 0, _serializedLength);
+                return;
+            }
+            var options = (FormatOptions)CreateFormatOptions(NeedsSmtpUtf8);
+            ((MimeMessage)_message).WriteTo(options, destination, cancellationToken);
+        }
+
         /// <summary>Writes the message once to a counting stream to learn its exact size for SIZE= (RFC
         /// 1870).</summary>
         internal async Task MeasureAsync(CancellationToken cancellationToken)

@@ -53,6 +53,18 @@ namespace SmtpTools.Core.Smtp
         public long? Size { get; }
 
         /// <inheritdoc />
+        public void WriteTo(Stream destination, CancellationToken cancellationToken)
+        {
+            if (_bytes != null)
+            {
+                destination.Write(_bytes, 0, _bytes.Length);
+                return;
+            }
+            using var file = new FileStream(_path!, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, false);
+            file.CopyTo(destination, 81920);
+        }
+
+        /// <inheritdoc />
         public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
         {
             if (_bytes != null)

@@ -13,6 +13,10 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Writes the whole message (headers, blank line, body) as it should arrive. Not dot-stuffed.</summary>
         Task WriteToAsync(Stream destination, CancellationToken cancellationToken);
 
+        /// <summary>The same, blocking: a blocking session (BlockingIo) writes this way, so that reading an attachment
+        /// blocks too instead of sending each file read to the thread pool and back.</summary>
+        void WriteTo(Stream destination, CancellationToken cancellationToken);
+
         /// <summary>True when any byte above 127 appears, so MAIL FROM should say BODY=8BITMIME.</summary>
         bool Has8BitContent { get; }
 

@@ -150,6 +150,26 @@ namespace SmtpTools.Core.Smtp
             int limit = _output.Length - 4;
             while (offset < end && _count <= limit)
             {
+                if (!_pendingCr && !_atLineStart)
+                {
+                    // Inside a line only CR and LF need care: copy the run before the next one in one block (most
+                    // of a base64 attachment is such runs).
+                    int max = Math.Min(end - offset, limit + 1 - _count);
+                    int run = 0;
+                    while (run < max)
+                    {
+                        byte c = buffer[offset + run];
+                        if (c == Cr || c == Lf) break;
+                        run++;
+                    }
+                    if (run > 0)
+                    {
+                        Buffer.BlockCopy(buffer, offset, _output, _count, run);
+                        _count += run;
+                        offset += run;
+                        continue;
+                    }
+                }
                 byte b = buffer[offset++];
                 if (_pendingCr)
                 {

@@ -804,7 +804,7 @@ namespace SmtpTools.Core.Smtp
                     resetTimeout(_options.Timeouts.DataBlock);
                     Report(SmtpStage.Data, sent, content.Size);
                 };
-                await content.WriteToAsync(writer, ct).ConfigureAwait(false);
+                await WriteContentAsync(content, writer, ct).ConfigureAwait(false);
                 await writer.CompleteAsync(ct).ConfigureAwait(false);
                 Write(SmtpTranscriptDirection.Client,
                     $"<message: {writer.Lines} lines, {writer.BytesWritten} bytes, ended by \".\">");
@@ -812,6 +812,13 @@ namespace SmtpTools.Core.Smtp
                 return await ReadReplyAsync(ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             return (reply, writer.BytesWritten, writer.Lines);
+        }
+
+        private Task WriteContentAsync(ISmtpMessageContent content, Stream writer, CancellationToken cancellationToken)
+        {
+            if (!_options.BlockingIo) return content.WriteToAsync(writer, cancellationToken);
+            content.WriteTo(writer, cancellationToken);
+            return Task.CompletedTask;
         }
 
         private async Task<(SmtpReply Reply, long Bytes, long Lines)> SendBdatAsync(ISmtpMessageContent content,
@@ -846,7 +853,7 @@ namespace SmtpTools.Core.Smtp
                     var chunker = new BdatChunkStream(SendChunk, _options.ChunkSize);
                     var writer = new SmtpDataWriter(chunker, dotStuff: false);
                     writer.Progress = _ => resetTimeout(_options.Timeouts.DataBlock);
-                    await content.WriteToAsync(writer, ct).ConfigureAwait(false);
+                    await WriteContentAsync(content, writer, ct).ConfigureAwait(false);
                     await writer.CompleteAsync(ct).ConfigureAwait(false);
                     lines = writer.Lines;
                     await chunker.CompleteAsync(ct).ConfigureAwait(false);
