@@ -218,6 +218,32 @@ Describe 'Faults at the cmdlet' {
         $server.Messages.Count | Should -Be 1
     }
 
+    It 'stops at once when the pipeline is stopped (Ctrl+C) while piped messages wait on a stalled server' {
+        $server = Start-Script "S: 220 stall.example.test ESMTP`nC: EHLO *`nSTALL`n"
+        $ps = [PowerShell]::Create()
+        try {
+            $base = (Get-Module SmtpTools).ModuleBase
+            [void]$ps.AddScript("Import-Module '$base'; 1..3 | ForEach-Object { [pscustomobject]@{ To = 'b@example.test'; Subject = `"m`$_`" } } |
+                Send-SmtpMessage -SmtpServer $($server.Host) -Port $($server.Port) -Tls None -From a@example.test -Body x -Timeout 120")
+            $running = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ($server.Received.Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $server.Received.Count | Should -BeGreaterThan 0 -Because 'the first message should be waiting for its EHLO reply'
+
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Stop()
+
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'Ctrl+C must not wait for the 120 s timeout'
+            $running.IsCompleted | Should -BeTrue
+        }
+        finally {
+            $ps.Dispose()
+            $server.Dispose()
+        }
+    }
+
     It 'writes one error for a domain whose exchangers are all down, naming each host tried and why' {
         $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
         $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
