@@ -34,8 +34,6 @@ namespace SmtpTools.Core.Mime
             "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-Id", "Content-Length",
         };
 
-        private static readonly Regex LineBreaks = new Regex("\r\n|\r|\n", RegexOptions.CultureInvariant);
-
         /// <summary>Validates the spec, opens the attachments and builds the message; nothing touches the network.
         /// The exact size for SIZE= is computed without reading the attachment files.</summary>
         /// <exception cref="SmtpMessageException">The first problem found, naming the value to fix.</exception>
@@ -276,7 +274,42 @@ namespace SmtpTools.Core.Mime
             }
         }
 
-        private static string NormalizeLineBreaks(string text) => LineBreaks.Replace(text, "\r\n");
+        /// <summary>Every line break as CRLF. Text that has only CRLF already comes back as it is, uncopied: a bulk
+        /// send builds thousands of bodies, most of them already in that form.</summary>
+        internal static string NormalizeLineBreaks(string text)
+        {
+            int i = 0;
+            for (; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c == '\n') break;
+                if (c == '\r')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '\n')
+                    {
+                        i++;
+                        continue;
+                    }
+                    break;
+                }
+            }
+            if (i == text.Length) return text;
+
+            var normalized = new StringBuilder(text.Length + 16);
+            normalized.Append(text, 0, i);
+            for (; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c == '\r')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '\n') i++;
+                    normalized.Append("\r\n");
+                }
+                else if (c == '\n') normalized.Append("\r\n");
+                else normalized.Append(c);
+            }
+            return normalized.ToString();
+        }
 
         private static MimeMessageContent Build(MessageSpec spec)
         {

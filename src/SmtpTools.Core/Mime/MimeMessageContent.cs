@@ -104,7 +104,8 @@ namespace SmtpTools.Core.Mime
             {
                 // Everything is in memory already: serialize once, keep the bytes and send those. A bulk send of
                 // small messages then encodes each body once instead of twice (to measure, then to send).
-                var bytes = new MemoryStream();
+                // Sized for the body and a typical header block, so the stream rarely has to grow and copy.
+                var bytes = new MemoryStream(EstimateSize(message));
                 message.WriteTo(options, bytes);
                 Size = bytes.Length;
                 if (bytes.Length <= SerializedLimit)
@@ -137,6 +138,18 @@ namespace SmtpTools.Core.Mime
             }
         }
 
+        private static int EstimateSize(object messageObject)
+        {
+            long body = 0;
+            foreach (MimeEntity entity in ((MimeMessage)messageObject).BodyParts)
+            {
+                if (entity is MimePart part && part.Content?.Stream is Stream stream && stream.CanSeek)
+                    body += stream.Length;
+            }
+            // Quoted-printable or base64 grows the body by up to a third; headers are rarely over a kilobyte.
+            return (int)Math.Min(SerializedLimit, body + body / 3 + 1024);
+        }
+
         /// <summary>Bytes MimeKit writes for n bytes in base64: 76-character lines (57 input bytes, RFC 2045 §6.8),
         /// each ended by CRLF.</summary>
         internal static long Base64Length(long n)
@@ -151,6 +164,22 @@ namespace SmtpTools.Core.Mime
         /// <summary>The MimeKit FormatOptions (as object) every write uses: CRLF, Bcc hidden, UTF-8 headers only
         /// with SMTPUTF8.</summary>
         internal static object CreateFormatOptions(bool international)
+        {
+            // Built once per kind and shared: MimeKit only reads the options while writing, and a clone per write
+            // (three per message) was a visible share of a bulk send's garbage.
+            object? cached = international ? _internationalOptions : _asciiOptions;
+            if (cached != null) return cached;
+            object created = BuildFormatOptions(international);
+            if (international) _internationalOptions = created;
+            else _asciiOptions = created;
+            return created;
+        }
+
+        // Typed object: a MimeKit-typed field would load MimeKit before the module's resolver is in place (STYLE §6).
+        private static object? _asciiOptions;
+        private static object? _internationalOptions;
+
+        private static object BuildFormatOptions(bool international)
         {
             FormatOptions options = FormatOptions.Default.Clone();
             options.NewLineFormat = NewLineFormat.Dos;

@@ -505,6 +505,25 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Equal("a\n.\nb\n", Parse(bytes).TextBody);
         }
 
+        [Theory]
+        [InlineData("a\nb", "a\r\nb")]
+        [InlineData("a\rb", "a\r\nb")]
+        [InlineData("a\r\nb\n", "a\r\nb\r\n")]
+        [InlineData("\r\r\n\n", "\r\n\r\n\r\n")]
+        [InlineData("end\r", "end\r\n")]
+        [InlineData("", "")]
+        public void NormalizeLineBreaks_AnyMix_EveryBreakIsCrLf(string input, string expected)
+        {
+            Assert.Equal(expected, MessageComposer.NormalizeLineBreaks(input));
+        }
+
+        [Fact]
+        public void NormalizeLineBreaks_AlreadyCrLf_ReturnsTheSameString()
+        {
+            string text = "line one\r\nline two\r\n";
+            Assert.Same(text, MessageComposer.NormalizeLineBreaks(text));
+        }
+
         [Fact]
         public async Task ComposeAsync_Size_EqualsWrittenLength()
         {
