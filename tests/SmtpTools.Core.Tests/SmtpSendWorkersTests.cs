@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -70,8 +69,7 @@ namespace SmtpTools.Core.Tests
         [Fact]
         public async Task Dispose_WhileAServerStalls_CancelsTheSendAndReportsIt()
         {
-            using ScriptedSmtpServer server = ScriptedSmtpServer.StartFile(
-                Path.Combine(AppContext.BaseDirectory, "Replays", "stall-after-ehlo.txt"));
+            using ScriptedSmtpServer server = SmtpSessionTests.Replay("stall-after-ehlo");
             var reported = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
             var workers = new SmtpSendWorkers(1, _ => Options(server.Host, server.Port), CancellationToken.None);
             workers.Enqueue(await ComposeAsync("stalled"), (outcome, error) => reported.TrySetResult(error));

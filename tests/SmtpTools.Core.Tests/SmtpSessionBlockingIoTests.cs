@@ -1,7 +1,5 @@
 using System;
-using System.IO;
 using System.Linq;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,12 +15,7 @@ namespace SmtpTools.Core.Tests
     /// </summary>
     public class SmtpSessionBlockingIoTests
     {
-        private static readonly Lazy<X509Certificate2> Certificate =
-            new Lazy<X509Certificate2>(() => ScriptedSmtpServer.CreateCertificate());
-
-        private static ScriptedSmtpServer Replay(string name, bool tls = false) =>
-            ScriptedSmtpServer.StartFile(Path.Combine(AppContext.BaseDirectory, "Replays", name + ".txt"),
-                tls ? Certificate.Value : null);
+        private static ScriptedSmtpServer Replay(string name, bool tls = false) => SmtpSessionTests.Replay(name, tls);
 
         private static SmtpSessionOptions Options(ScriptedSmtpServer server, SmtpTlsMode tls = SmtpTlsMode.None) =>
             new SmtpSessionOptions(server.Host, server.Port)
@@ -112,7 +105,7 @@ namespace SmtpTools.Core.Tests
             await Task.Run(() => session.QuitAsync(CancellationToken.None));
 
             Assert.True(session.IsEncrypted);
-            Assert.Equal(Certificate.Value.Thumbprint, session.Tls!.Thumbprint);
+            Assert.Equal(SmtpSessionTests.Certificate.Value.Thumbprint, session.Tls!.Thumbprint);
         }
     }
 }

@@ -14,10 +14,11 @@ namespace SmtpTools.Core.Tests
     /// <summary>Faults a real server will not produce on demand, played by the scripted server from Replays/*.txt.</summary>
     public class SmtpSessionTests
     {
-        private static readonly Lazy<X509Certificate2> Certificate =
+        internal static readonly Lazy<X509Certificate2> Certificate =
             new Lazy<X509Certificate2>(() => ScriptedSmtpServer.CreateCertificate());
 
-        private static ScriptedSmtpServer Replay(string name, bool tls = false) =>
+        /// <summary>Starts the scripted server on Replays/<paramref name="name"/>.txt (shared by the fault tests).</summary>
+        internal static ScriptedSmtpServer Replay(string name, bool tls = false) =>
             ScriptedSmtpServer.StartFile(Path.Combine(AppContext.BaseDirectory, "Replays", name + ".txt"),
                 tls ? Certificate.Value : null);
 
