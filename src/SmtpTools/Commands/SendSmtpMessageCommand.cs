@@ -28,7 +28,7 @@ namespace SmtpTools.Commands
         private const string PathSet = "Path";
         private const string MimeSet = "MimeMessage";
 
-        private SmtpSubmitter? _submitter;
+        private SmtpSubmitter? _submitter;  // -DirectDelivery only
         private SmtpSubmitOptions? _options;
         // Relay sends run on worker connections (SmtpSendWorkers); what they report comes back through _writes
         // and is written here, on the pipeline thread. _inFlight counts messages handed over and not yet reported.
@@ -282,7 +282,9 @@ namespace SmtpTools.Commands
                     }
                 }
             }
-            _submitter = new SmtpSubmitter(_options);
+            // Through a smart host the sender threads keep their own submitters (StartWorkers); direct delivery sends
+            // from the pipeline thread through this one.
+            if (DirectDelivery) _submitter = new SmtpSubmitter(_options);
             _verboseShown = IsVerboseShown();
             // The -WhatIf/-Confirm/-Verbose text costs a header serialisation per message: decided once, here.
             _descriptionShown = _verboseShown || MyInvocation.BoundParameters.ContainsKey("WhatIf") ||
