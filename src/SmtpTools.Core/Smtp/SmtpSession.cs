@@ -33,8 +33,6 @@ namespace SmtpTools.Core.Smtp
         // DateTimeOffset.Now converts to local time on every call (a time-zone lookup): tests/bench found it a tenth
         // of the CPU of a bulk send. One conversion per session, plus the monotonic clock, gives the same instants.
         private readonly DateTimeOffset _openedAt = DateTimeOffset.Now;
-
-        private DateTimeOffset Now => _openedAt + _clock.Elapsed;
         private readonly Dictionary<SmtpStage, TimeSpan> _stageTimes = new Dictionary<SmtpStage, TimeSpan>();
         private TcpClient? _tcp;
         private Stream? _stream;
@@ -588,8 +586,7 @@ namespace SmtpTools.Core.Smtp
             // One connection may carry thousands of messages: the transcript keeps the handshake (greeting, EHLO,
             // TLS, AUTH) and the current transaction only, so memory stays flat. Failures get a snapshot of it.
             if (_handshakeEntries < 0) _handshakeEntries = Transcript.Count;
-            else Transcript.Compact(_handshakeEntries, omitted => new SmtpTranscriptEntry(Now,
-                _clock.Elapsed, SmtpTranscriptDirection.Info, _stream is SslStream,
+            else Transcript.Compact(_handshakeEntries, omitted => Entry(SmtpTranscriptDirection.Info,
                 $"({omitted} lines of earlier messages on this connection are not kept here.)"));
             bool utf8 = content.NeedsSmtpUtf8 || !IsAscii(envelope.From) ||
                         envelope.Recipients.Any(r => !IsAscii(r.Address));
@@ -1019,8 +1016,13 @@ namespace SmtpTools.Core.Smtp
         }
 
         private void Write(SmtpTranscriptDirection direction, string text, SmtpReply? reply = null) =>
-            Transcript.Write(new SmtpTranscriptEntry(Now, _clock.Elapsed, direction,
-                _stream is SslStream, text, reply));
+            Transcript.Write(Entry(direction, text, reply));
+
+        private SmtpTranscriptEntry Entry(SmtpTranscriptDirection direction, string text, SmtpReply? reply = null)
+        {
+            TimeSpan elapsed = _clock.Elapsed;
+            return new SmtpTranscriptEntry(_openedAt + elapsed, elapsed, direction, _stream is SslStream, text, reply);
+        }
 
         private void Info(string text) => Write(SmtpTranscriptDirection.Info, text);
 
