@@ -10,7 +10,7 @@ namespace SmtpTools.Commands
     /// <summary>Connect-SmtpServer: opens an interactive SMTP session (greeting, EHLO, TLS, AUTH).</summary>
     [Cmdlet(VerbsCommunications.Connect, "SmtpServer", DefaultParameterSetName = NoAuthSet)]
     [OutputType(typeof(SmtpConnection))]
-    public sealed class ConnectSmtpServerCommand : SmtpCmdletBase
+    public sealed class ConnectSmtpServerCommand : SmtpConnectionCmdletBase
     {
         private const string NoAuthSet = "NoAuth";
         private const string PasswordSet = "Credential";
@@ -27,9 +27,6 @@ namespace SmtpTools.Commands
         [ValidateRange(1, 65535)]
         public int Port { get; set; } = 25;
 
-        /// <summary>How to use TLS; Auto is implicit TLS on port 465 and STARTTLS when offered elsewhere.</summary>
-        [Parameter]
-        public SmtpTlsMode Tls { get; set; } = SmtpTlsMode.Auto;
 
         /// <summary>User name and password to authenticate with after EHLO (and TLS).</summary>
         [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
@@ -54,41 +51,19 @@ namespace SmtpTools.Commands
             IgnoreCase = true)]
         public string? Mechanism { get; set; }
 
-        /// <summary>The name to send with EHLO; the machine's FQDN by default.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? ClientName { get; set; }
 
-        /// <summary>Accept any server certificate; its problems are still listed in the session's Tls.</summary>
-        [Parameter]
-        public SwitchParameter SkipCertificateCheck { get; set; }
 
-        /// <summary>Allow sending credentials over a connection without TLS.</summary>
-        [Parameter]
-        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
-        /// <summary>Seconds to wait for each step of this session (connect, each reply, TLS handshake).</summary>
-        [Parameter]
-        [ValidateRange(1, 3600)]
-        public int Timeout { get; set; } = 60;
 
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
             var sink = new RelayTranscriptSink();
-            var options = new SmtpSessionOptions(SmtpServer, Port)
-            {
-                Tls = Tls,
-                ClientName = ClientName,
-                SkipCertificateCheck = SkipCertificateCheck,
-                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-                Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
-                TranscriptSink = sink,
-                // An interactive session sends what the user types, one command at a time.
-                UsePipelining = false,
-                UseChunking = false,
-                BlockingIo = true,
-            };
+            SmtpSessionOptions options = SessionOptions(SmtpServer, Port);
+            options.TranscriptSink = sink;
+            // An interactive session sends what the user types, one command at a time.
+            options.UsePipelining = false;
+            options.UseChunking = false;
             SmtpCredential? credential = ParameterSetName switch
             {
                 PasswordSet => PasswordCredential(Credential),

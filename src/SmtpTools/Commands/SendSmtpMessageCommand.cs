@@ -22,7 +22,7 @@ namespace SmtpTools.Commands
     [Cmdlet(VerbsCommunications.Send, "SmtpMessage", DefaultParameterSetName = ComposeSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SmtpSendResult))]
-    public sealed class SendSmtpMessageCommand : SmtpCmdletBase
+    public sealed class SendSmtpMessageCommand : SmtpConnectionCmdletBase
     {
         private const string ComposeSet = "Compose";
         private const string PathSet = "Path";
@@ -147,9 +147,6 @@ namespace SmtpTools.Commands
         [Parameter]
         public SwitchParameter UseSsl { get; set; }
 
-        /// <summary>How to use TLS.</summary>
-        [Parameter]
-        public SmtpTlsMode Tls { get; set; } = SmtpTlsMode.Auto;
 
         /// <summary>The SASL mechanism; the strongest offered by default.</summary>
         [Parameter]
@@ -162,23 +159,9 @@ namespace SmtpTools.Commands
         [SecureStringTransformation]
         public SecureString? AccessToken { get; set; }
 
-        /// <summary>Allow the password over a connection without TLS.</summary>
-        [Parameter]
-        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
-        /// <summary>The EHLO name.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? ClientName { get; set; }
 
-        /// <summary>Seconds to wait for each step.</summary>
-        [Parameter]
-        [ValidateRange(1, 3600)]
-        public int Timeout { get; set; } = 60;
 
-        /// <summary>Accept any server certificate.</summary>
-        [Parameter]
-        public SwitchParameter SkipCertificateCheck { get; set; }
 
         /// <summary>Retries of transient failures.</summary>
         [Parameter]

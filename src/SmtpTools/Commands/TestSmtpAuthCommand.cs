@@ -11,7 +11,7 @@ namespace SmtpTools.Commands
     [Cmdlet(VerbsDiagnostic.Test, "SmtpAuth", DefaultParameterSetName = PasswordSet)]
     [OutputType(typeof(SmtpAuthResult))]
     [OutputType(typeof(bool))]
-    public sealed class TestSmtpAuthCommand : SmtpCmdletBase
+    public sealed class TestSmtpAuthCommand : SmtpConnectionCmdletBase
     {
         private const string PasswordSet = "Credential";
         private const string TokenSet = "AccessToken";
@@ -49,27 +49,10 @@ namespace SmtpTools.Commands
             IgnoreCase = true)]
         public string[]? Mechanism { get; set; }
 
-        /// <summary>How to use TLS; Auto is implicit TLS on port 465 and STARTTLS when offered elsewhere.</summary>
-        [Parameter]
-        public SmtpTlsMode Tls { get; set; } = SmtpTlsMode.Auto;
 
-        /// <summary>Accept any server certificate; its problems are still reported.</summary>
-        [Parameter]
-        public SwitchParameter SkipCertificateCheck { get; set; }
 
-        /// <summary>The name to send with EHLO; the machine's FQDN by default.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? ClientName { get; set; }
 
-        /// <summary>Seconds to wait for each step (connect, each reply, TLS handshake).</summary>
-        [Parameter]
-        [ValidateRange(1, 3600)]
-        public int Timeout { get; set; } = 60;
 
-        /// <summary>Allow sending credentials over a connection without TLS.</summary>
-        [Parameter]
-        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
         /// <summary>Return only $true (some mechanism authenticated) or $false.</summary>
         [Parameter]
@@ -78,15 +61,7 @@ namespace SmtpTools.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            var options = new SmtpSessionOptions(SmtpServer, Port)
-            {
-                Tls = Tls,
-                ClientName = ClientName,
-                SkipCertificateCheck = SkipCertificateCheck,
-                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-                Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
-                BlockingIo = true,
-            };
+            SmtpSessionOptions options = SessionOptions(SmtpServer, Port);
             SmtpCredential credential = ParameterSetName == TokenSet
                 ? TokenCredential(UserName, AccessToken)
                 : PasswordCredential(Credential);
