@@ -40,6 +40,15 @@ namespace SmtpTools.Core.Tests
             new SmtpEnvelope("a@example.test", (to.Length == 0 ? new[] { "b@example.test" } : to)
                 .Select(t => new SmtpRecipient(t)).ToArray());
 
+        /// <summary>One message to b@example.test, then QUIT; the transaction's result.</summary>
+        private static async Task<SmtpTransactionResult> SendAndQuitAsync(SmtpSession session, byte[] payload)
+        {
+            SmtpTransactionResult result = await session.SendAsync(Envelope(),
+                ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
+            await session.QuitAsync(CancellationToken.None);
+            return result;
+        }
+
         // Postfix stores the payload with LF line ends and dot-unstuffed, after its own headers (peer notes).
         private async Task AssertDeliveredExactlyAsync(string marker, byte[] payload, string receivedWith)
         {
@@ -59,9 +68,7 @@ namespace SmtpTools.Core.Tests
             var options = Options(_peers.SmtpPort, SmtpTlsMode.None);
             using var session = await SmtpSession.ConnectAsync(options, CancellationToken.None);
 
-            SmtpTransactionResult result = await session.SendAsync(Envelope(),
-                ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
-            await session.QuitAsync(CancellationToken.None);
+            SmtpTransactionResult result = await SendAndQuitAsync(session, payload);
 
             Assert.True(result.Delivered, result.DataReply?.ToString());
             Assert.False(session.IsEncrypted);
@@ -76,9 +83,7 @@ namespace SmtpTools.Core.Tests
             using var session = await SmtpSession.ConnectAsync(Options(_peers.SmtpPort, SmtpTlsMode.StartTls),
                 CancellationToken.None);
 
-            SmtpTransactionResult result = await session.SendAsync(Envelope(),
-                ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
-            await session.QuitAsync(CancellationToken.None);
+            SmtpTransactionResult result = await SendAndQuitAsync(session, payload);
 
             Assert.True(result.Delivered);
             Assert.True(session.CapabilitiesBeforeTls!.StartTls);
@@ -102,9 +107,7 @@ namespace SmtpTools.Core.Tests
             using var session = await SmtpSession.ConnectAsync(Options(_peers.SmtpsPort, SmtpTlsMode.Implicit),
                 CancellationToken.None);
 
-            SmtpTransactionResult result = await session.SendAsync(Envelope(),
-                ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
-            await session.QuitAsync(CancellationToken.None);
+            SmtpTransactionResult result = await SendAndQuitAsync(session, payload);
 
             Assert.True(result.Delivered);
             Assert.Null(session.CapabilitiesBeforeTls);
@@ -190,9 +193,7 @@ namespace SmtpTools.Core.Tests
 
             await session.AuthenticateAsync(new SmtpCredential(_peers.UserName, _peers.Password), null,
                 CancellationToken.None);
-            SmtpTransactionResult result = await session.SendAsync(Envelope(),
-                ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
-            await session.QuitAsync(CancellationToken.None);
+            SmtpTransactionResult result = await SendAndQuitAsync(session, payload);
 
             Assert.Equal("SCRAM-SHA-256", session.AuthenticatedMechanism);
             Assert.Empty(session.CapabilitiesBeforeTls!.AuthMechanisms);
@@ -251,9 +252,7 @@ namespace SmtpTools.Core.Tests
             options.ChunkSize = 200;
             using var session = await SmtpSession.ConnectAsync(options, CancellationToken.None);
 
-            SmtpTransactionResult result = await session.SendAsync(Envelope(),
-                ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
-            await session.QuitAsync(CancellationToken.None);
+            SmtpTransactionResult result = await SendAndQuitAsync(session, payload);
 
             Assert.True(result.UsedChunking);
             Assert.True(result.Delivered, result.DataReply?.ToString());
@@ -269,9 +268,7 @@ namespace SmtpTools.Core.Tests
             var options = Options(_peers.SmtpPort, SmtpTlsMode.StartTls);
             using var session = await SmtpSession.ConnectAsync(options, CancellationToken.None);
 
-            SmtpTransactionResult result = await session.SendAsync(Envelope(),
-                ByteArrayMessageContent.FromBytes(payload), CancellationToken.None);
-            await session.QuitAsync(CancellationToken.None);
+            SmtpTransactionResult result = await SendAndQuitAsync(session, payload);
 
             Assert.True(result.Delivered);
             Assert.Contains(session.Transcript.Entries,
