@@ -319,7 +319,19 @@ namespace SmtpTools.Core.Mime
             var fileParts = new List<KeyValuePair<object, long>>();
             try
             {
-                var message = new MimeMessage();
+                // A Message-Id on the sender's domain (RFC 5322 §3.6.4) rather than this computer's host name. The
+                // headers go to the constructor because the parameterless one makes a Message-Id of its own first
+                // (a host-name lookup and a random number per message, thrown away at once). Same order as it.
+                string subject = spec.Subject ?? string.Empty;
+                string? idDomain = MailboxParser.TryIdnEncode(c.From.Domain);
+                string messageId = idDomain != null && !idDomain.StartsWith("[", StringComparison.Ordinal)
+                    ? MimeUtils.GenerateMessageId(idDomain)
+                    : MimeUtils.GenerateMessageId();
+                var message = new MimeMessage(
+                    new Header(HeaderId.From, string.Empty),
+                    new Header(HeaderId.Date, DateUtils.FormatDate(DateTimeOffset.Now)),
+                    new Header(MessageEncoding.For(encoding, subject), HeaderId.Subject, subject),
+                    new Header(HeaderId.MessageId, "<" + messageId + ">"));
 
                 message.From.Add(new MailboxAddress(MessageEncoding.For(encoding, c.From.Name), c.From.Name ?? "",
                     c.From.Address));
@@ -338,15 +350,6 @@ namespace SmtpTools.Core.Mime
                 foreach (MailboxText m in c.Cc)
                     message.Cc.Add(new MailboxAddress(MessageEncoding.For(encoding, m.Name), m.Name ?? "", m.Address));
                 // Bcc is deliberately not added: it lives in the envelope only (RFC 5322 §3.6.3 allows omitting it).
-
-                string subject = spec.Subject ?? string.Empty;
-                message.Headers.Replace(HeaderId.Subject, MessageEncoding.For(encoding, subject), subject);
-
-                // A Message-Id on the sender's domain (RFC 5322 §3.6.4) rather than this computer's host name.
-                string? idDomain = MailboxParser.TryIdnEncode(c.From.Domain);
-                message.MessageId = idDomain != null && !idDomain.StartsWith("[", StringComparison.Ordinal)
-                    ? MimeUtils.GenerateMessageId(idDomain)
-                    : MimeUtils.GenerateMessageId();
 
                 // The same three headers System.Net.Mail writes for MailPriority.High/Low.
                 if (spec.Priority == MailPriority.High)
@@ -444,8 +447,7 @@ namespace SmtpTools.Core.Mime
 
                 var envelope = new MessageEnvelope(MailboxParser.ToEnvelope(c.MailFrom), c.Recipients,
                     spec.DeliveryNotificationOption);
-                bool has8Bit = HeadersHave8Bit(message, c.NeedsSmtpUtf8);
-                return new MimeMessageContent(message, envelope, c.NeedsSmtpUtf8, has8Bit, message.MessageId, owned,
+                return new MimeMessageContent(message, envelope, c.NeedsSmtpUtf8, message.MessageId, owned,
                     null, fileParts);
             }
             catch
@@ -466,21 +468,6 @@ namespace SmtpTools.Core.Mime
                 ContentTransferEncoding = ContentEncoding.Base64,
             };
             return part;
-        }
-
-        /// <summary>True when the written headers hold a byte above 127 (raw UTF-8 under SMTPUTF8).</summary>
-        private static bool HeadersHave8Bit(object messageObject, bool international)
-        {
-            var message = (MimeMessage)messageObject;
-            using var buffer = new MemoryStream();
-            message.Headers.WriteTo((FormatOptions)MimeMessageContent.CreateFormatOptions(international), buffer);
-            byte[] bytes = buffer.GetBuffer();
-            for (long i = 0; i < buffer.Length; i++)
-            {
-                if (bytes[i] > 127) return true;
-            }
-
-            return false;
         }
 
         /// <summary>
@@ -695,9 +682,8 @@ namespace SmtpTools.Core.Mime
             bool needsUtf8 = MailboxParser.NeedsSmtpUtf8(mailFrom) || rcpt.Any(MailboxParser.NeedsSmtpUtf8);
             // Re-encode only parts whose data is not 7-bit clean; signed parts are left as they are by MimeKit.
             message.Prepare(EncodingConstraint.SevenBit, 78);
-            bool has8Bit = HeadersHave8Bit(message, needsUtf8);
             var envelope = new MessageEnvelope(MailboxParser.ToEnvelope(mailFrom), rcpt, notify);
-            return new MimeMessageContent(message, envelope, needsUtf8, has8Bit, message.MessageId, owned, tempFiles);
+            return new MimeMessageContent(message, envelope, needsUtf8, message.MessageId, owned, tempFiles);
         }
     }
 }

@@ -30,15 +30,13 @@ namespace SmtpTools.Core.Mime
         private byte[]? _serialized;
         private int _serializedLength;
 
-        internal MimeMessageContent(object message, MessageEnvelope envelope, bool needsSmtpUtf8, bool has8BitContent,
-            string? messageId, List<IDisposable> owned, List<string>? tempFiles = null,
+        internal MimeMessageContent(object message, MessageEnvelope envelope, bool needsSmtpUtf8, string? messageId, List<IDisposable> owned, List<string>? tempFiles = null,
             List<KeyValuePair<object, long>>? fileParts = null)
         {
             _fileParts = fileParts ?? new List<KeyValuePair<object, long>>();
             _message = message;
             Envelope = envelope;
             NeedsSmtpUtf8 = needsSmtpUtf8;
-            Has8BitContent = has8BitContent;
             MessageId = messageId;
             _owned = owned;
             _tempFiles = tempFiles ?? new List<string>();
@@ -51,7 +49,14 @@ namespace SmtpTools.Core.Mime
         public string? MessageId { get; }
 
         /// <inheritdoc />
-        public bool Has8BitContent { get; }
+        /// <remarks>Only the headers can carry 8-bit bytes (raw UTF-8 with SMTPUTF8): a composed body is made 7-bit
+        /// and a loaded one is sent as it is. Worked out when first asked, from the bytes to be sent when the
+        /// message is kept serialized, so a bulk send does not write every header block a second time.</remarks>
+        public bool Has8BitContent => _has8Bit ??= _serialized != null
+            ? HeaderBlockHas8Bit(_serialized, _serializedLength)
+            : HeadersHave8Bit();
+
+        private bool? _has8Bit;
 
         /// <inheritdoc />
         public bool NeedsSmtpUtf8 { get; }
@@ -136,6 +141,25 @@ namespace SmtpTools.Core.Mime
             {
                 for (int i = 0; i < saved.Count; i++) ((MimePart)_fileParts[i].Key).Content = saved[i];
             }
+        }
+
+        private bool HeadersHave8Bit()
+        {
+            using var buffer = new MemoryStream();
+            ((MimeMessage)_message).Headers.WriteTo((FormatOptions)CreateFormatOptions(NeedsSmtpUtf8), buffer);
+            return HeaderBlockHas8Bit(buffer.GetBuffer(), (int)buffer.Length);
+        }
+
+        // The header block ends at the first empty line (RFC 5322 §2.1).
+        private static bool HeaderBlockHas8Bit(byte[] bytes, int length)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                if (bytes[i] > 127) return true;
+                if (bytes[i] == '\n' && i + 2 < length && bytes[i + 1] == '\r' && bytes[i + 2] == '\n') return false;
+            }
+
+            return false;
         }
 
         private static int EstimateSize(object messageObject)
