@@ -84,17 +84,18 @@ namespace SmtpTools
         /// <summary>True for class.subject.detail with class 2, 4 or 5 and 1–3 digit subject and detail.</summary>
         internal static bool IsValid(string s)
         {
-            string[] parts = s.Split('.');
-            if (parts.Length != 3) return false;
-            if (parts[0] != "2" && parts[0] != "4" && parts[0] != "5") return false;
-            return IsNumber(parts[1]) && IsNumber(parts[2]);
+            // Scanned in place: every parsed reply line and every log line explained comes through here.
+            if (s.Length < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.') return false;
+            int i = 2;
+            return DigitRun(s, ref i) && i < s.Length && s[i++] == '.' && DigitRun(s, ref i) && i == s.Length;
         }
 
-        private static bool IsNumber(string part)
+        // One to three digits from i on; i ends after them.
+        private static bool DigitRun(string s, ref int i)
         {
-            if (part.Length == 0 || part.Length > 3) return false;
-            foreach (char c in part) if (c < '0' || c > '9') return false;
-            return true;
+            int start = i;
+            while (i < s.Length && i - start <= 3 && s[i] >= '0' && s[i] <= '9') i++;
+            return i > start && i - start <= 3;
         }
     }
 }

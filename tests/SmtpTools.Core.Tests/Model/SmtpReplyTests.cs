@@ -49,5 +49,26 @@ namespace SmtpTools.Core.Tests.Model
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => new SmtpReply(code, new[] { "x" }));
         }
+
+        [Theory]
+        [InlineData("2.0.0", true)]
+        [InlineData("5.7.139", true)]
+        [InlineData("4.999.999", true)]
+        [InlineData("5.1.1000", false)]
+        [InlineData("5.1000.1", false)]
+        [InlineData("3.1.1", false)]
+        [InlineData("55.1.1", false)]
+        [InlineData("5..1", false)]
+        [InlineData("5.1.", false)]
+        [InlineData("5.1", false)]
+        [InlineData("5.1.1.", false)]
+        [InlineData("5.1.1.1", false)]
+        [InlineData("5.a.1", false)]
+        [InlineData("5.1.1x", false)]
+        [InlineData("", false)]
+        public void EnhancedStatusCodeIsValid_Candidate_MatchesRfc3463Syntax(string candidate, bool expected)
+        {
+            Assert.Equal(expected, EnhancedStatusCode.IsValid(candidate));
+        }
     }
 }
