@@ -462,8 +462,9 @@ namespace SmtpTools.Core.Mime
             string fileName = Path.GetFileName(path);
             var part = new MimePart(ContentType.Parse(MimeTypes.GetMimeType(fileName)))
             {
-                // MimeContent reads the FileStream while writing: the file is never loaded into memory.
-                Content = new MimeContent(stream, ContentEncoding.Default),
+                // Read and encoded while the message is written: the file is never loaded into memory. Handed to
+                // MimeKit already in base64, which it then copies as is (see Base64LineStream for why).
+                Content = new MimeContent(new Base64LineStream(stream), ContentEncoding.Base64),
                 ContentDisposition = new ContentDisposition(disposition) { FileName = fileName },
                 ContentTransferEncoding = ContentEncoding.Base64,
             };

@@ -273,8 +273,10 @@ namespace SmtpTools.Core.Mime
                 if (part.ContentDisposition != null) text.Append(", ").Append(part.ContentDisposition.Disposition);
                 text.Append(", ").Append(EncodingName(part.ContentTransferEncoding));
                 Stream? stream = part.Content?.Stream;
-                if (stream != null && stream.CanSeek)
-                    text.Append(", ").Append(stream.Length.ToString(CultureInfo.InvariantCulture)).Append(" bytes");
+                long? bytes = stream is Base64LineStream file ? file.SourceLength
+                    : stream != null && stream.CanSeek ? stream.Length : (long?)null;
+                if (bytes.HasValue)
+                    text.Append(", ").Append(bytes.Value.ToString(CultureInfo.InvariantCulture)).Append(" bytes");
             }
             else if (entity is MessagePart)
             {
