@@ -213,4 +213,16 @@ Describe 'Resolve-MailExchanger' {
         $mx | Should -HaveCount 400
         ($mx.Domain | Sort-Object -Unique) | Should -Be ($domains | Sort-Object)
     }
+
+    It 'writes the first domains'' exchangers while later domains are still coming down the pipeline' {
+        # A slow producer, as a long audit list read line by line is: each domain comes a while after the last.
+        $events = [Collections.Generic.List[string]]::new()
+        $slow = { foreach ($n in 1..4) { $events.Add("in d000$n"); "d000$n.bulk.test"; Start-Sleep -Milliseconds 400 } }
+
+        & $slow | Resolve-MailExchanger -Server $Dns | ForEach-Object { $events.Add("out $($_.Domain)") }
+
+        $events.IndexOf('out d0001.bulk.test') | Should -BeGreaterThan -1
+        $events.IndexOf('out d0001.bulk.test') | Should -BeLessThan $events.IndexOf('in d0004')
+        $events | Where-Object { $_ -like 'out *' } | Should -HaveCount 8
+    }
 }

@@ -44,19 +44,26 @@ namespace SmtpTools.Core.Dns
         /// Routes many domains, at most <paramref name="throttleLimit"/> at once, calling
         /// <paramref name="completed"/> (from any thread) with each domain's index and its route or its error.
         /// </summary>
-        internal async Task ResolveManyAsync(IReadOnlyList<string> domains, int throttleLimit,
+        /// <remarks>
+        /// The domains are taken one by one on the calling thread, which also waits there for a free slot: the
+        /// enumeration may block until the next domain arrives (a pipeline feeding them), and each domain starts as
+        /// soon as it is taken, so the first routes come back while later domains are still on their way. That is
+        /// also why the wait for a slot is not awaited: no pool thread should end up blocked on the next domain.
+        /// </remarks>
+        internal async Task ResolveManyAsync(IEnumerable<string> domains, int throttleLimit,
             Action<int, MailRoute?, DnsResolutionException?> completed, CancellationToken cancellationToken)
         {
             if (throttleLimit < 1) throw new ArgumentOutOfRangeException(nameof(throttleLimit));
             using var throttle = new SemaphoreSlim(throttleLimit, throttleLimit);
-            var running = new List<Task>(domains.Count);
+            var running = new List<Task>();
             OperationCanceledException? stopped = null;
             try
             {
-                for (int i = 0; i < domains.Count; i++)
+                int index = 0;
+                foreach (string domain in domains)
                 {
-                    await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    running.Add(ResolveOneAsync(i));
+                    throttle.Wait(cancellationToken);
+                    running.Add(ResolveOneAsync(index++, domain));
                 }
             }
             catch (OperationCanceledException ex)
@@ -67,11 +74,11 @@ namespace SmtpTools.Core.Dns
             await Task.WhenAll(running).ConfigureAwait(false);
             if (stopped != null) throw stopped;
 
-            async Task ResolveOneAsync(int index)
+            async Task ResolveOneAsync(int index, string domain)
             {
                 try
                 {
-                    MailRoute route = await ResolveAsync(domains[index], cancellationToken).ConfigureAwait(false);
+                    MailRoute route = await ResolveAsync(domain, cancellationToken).ConfigureAwait(false);
                     completed(index, route, null);
                 }
                 catch (DnsResolutionException ex)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
@@ -11,14 +12,22 @@ namespace SmtpTools.Commands
 {
     /// <summary>
     /// Resolve-MailExchanger: where mail for a domain goes, as a sending MTA routes it (RFC 5321 §5.1).
-    /// Domains from the pipeline are collected and resolved together in EndProcessing, ThrottleLimit at a time with
+    /// Domains from the pipeline are resolved as they arrive, ThrottleLimit at a time, on a thread of their own, with
     /// one cache per run, so a thousand domains sharing a few exchangers cost a thousand MX queries and a few more.
+    /// Results are written from the pipeline thread whenever it gets a turn: at each new domain, and in EndProcessing.
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Resolve, "MailExchanger")]
     [OutputType(typeof(MailExchanger))]
     public sealed class ResolveMailExchangerCommand : SmtpCmdletBase
     {
-        private readonly List<string> _domains = new List<string>();
+        private MxRouter? _router;
+        private BlockingCollection<string>? _domains;
+        private BlockingCollection<Action>? _writes;
+        private Task? _resolving;
+        // -Ordered: results that came back before an earlier domain's, by input index.
+        private readonly Dictionary<int, (MailRoute?, DnsResolutionException?)> _early =
+            new Dictionary<int, (MailRoute?, DnsResolutionException?)>();
+        private int _nextToWrite;
 
         /// <summary>Mail domains or e-mail addresses; internationalized names are accepted.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -67,17 +76,13 @@ namespace SmtpTools.Commands
         public SwitchParameter Ordered { get; set; }
 
         /// <inheritdoc />
-        protected override void ProcessRecord() => _domains.AddRange(Domain);
-
-        /// <inheritdoc />
-        protected override void EndProcessing()
+        protected override void BeginProcessing()
         {
-            if (_domains.Count == 0) return;
             MxRouterOptions options = BuildOptions();
-            MxRouter router;
+            if (Trace) options.Trace = step => Post(() => WriteTraceStep(step));
             try
             {
-                router = new MxRouter(options);
+                _router = new MxRouter(options);
             }
             catch (InvalidOperationException ex)
             {
@@ -89,36 +94,92 @@ namespace SmtpTools.Commands
                 return;
             }
 
-            using (router)
+            _domains = new BlockingCollection<string>();
+            _writes = new BlockingCollection<Action>();
+            MxRouter router = _router;
+            BlockingCollection<string> domains = _domains;
+            BlockingCollection<Action> writes = _writes;
+            CancellationToken cancel = CancelToken;
+            // A thread of its own: it waits for the next domain from the pipeline, which no pool thread should do.
+            _resolving = Task.Factory.StartNew(
+                    () => router.ResolveManyAsync(domains.GetConsumingEnumerable(cancel), ThrottleLimit, Completed,
+                        cancel),
+                    cancel, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .Unwrap();
+            // The pipeline thread's last wait (EndProcessing) ends when everything has been posted.
+            _resolving.ContinueWith(_ =>
             {
-                Run<bool>(async (post, cancel) =>
-                {
-                    if (Trace) options.Trace = step => post(() => WriteTraceStep(step));
-                    var pending = new (MailRoute?, DnsResolutionException?)?[_domains.Count];
-                    int next = 0;
-                    var gate = new object();
-                    await router.ResolveManyAsync(_domains, ThrottleLimit, (index, route, error) =>
-                    {
-                        if (!Ordered)
-                        {
-                            post(() => Emit(route, error));
-                            return;
-                        }
-                        // Posting under the lock keeps the queue in input order.
-                        lock (gate)
-                        {
-                            pending[index] = (route, error);
-                            while (next < pending.Length && pending[next] != null)
-                            {
-                                (MailRoute? r, DnsResolutionException? e) = pending[next]!.Value;
-                                pending[next++] = null;
-                                post(() => Emit(r, e));
-                            }
-                        }
-                    }, cancel).ConfigureAwait(false);
-                    return true;
-                });
+                try { writes.CompleteAdding(); }
+                catch (ObjectDisposedException) { }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            if (_domains == null) return;
+            foreach (string domain in Domain) _domains.Add(domain);
+            while (_writes!.TryTake(out Action? write)) write();
+        }
+
+        /// <inheritdoc />
+        protected override void EndProcessing()
+        {
+            if (_domains == null) return;
+            _domains.CompleteAdding();
+            foreach (Action write in _writes!.GetConsumingEnumerable()) write();
+            try
+            {
+                _resolving!.GetAwaiter().GetResult();
             }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+                // PowerShell issue #17444: the stop must surface as PipelineStoppedException, not as an error.
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <inheritdoc />
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && _resolving != null)
+            {
+                // Stopped early (Ctrl+C, an error downstream): the domains in flight are cancelled, not left behind.
+                if (!_resolving.IsCompleted) StopProcessing();
+                try { _resolving.Wait(); } catch (AggregateException) { }
+                _domains!.Dispose();
+                _writes!.Dispose();
+            }
+            if (disposing) _router?.Dispose();
+            base.Dispose(disposing);
+        }
+
+        // Runs on the resolving threads: everything that writes is handed to the pipeline thread.
+        private void Completed(int index, MailRoute? route, DnsResolutionException? error)
+        {
+            if (!Ordered)
+            {
+                Post(() => Emit(route, error));
+                return;
+            }
+            // Posting under the lock keeps the queue in input order.
+            lock (_early)
+            {
+                _early[index] = (route, error);
+                while (_early.TryGetValue(_nextToWrite, out (MailRoute?, DnsResolutionException?) result))
+                {
+                    _early.Remove(_nextToWrite++);
+                    (MailRoute? r, DnsResolutionException? e) = result;
+                    Post(() => Emit(r, e));
+                }
+            }
+        }
+
+        private void Post(Action write)
+        {
+            // A late event after the cmdlet has ended (Dispose) has nowhere to go.
+            try { _writes!.Add(write); }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is ObjectDisposedException) { }
         }
 
         private MxRouterOptions BuildOptions()

@@ -426,6 +426,34 @@ namespace SmtpTools.Core.Tests.Dns
         }
 
         [Fact]
+        public async Task ResolveManyAsync_DomainsArriveOneByOne_EachIsResolvedBeforeTheNextArrives()
+        {
+            using var router = new MxRouter(_peer.Options());
+            using var firstRouted = new ManualResetEventSlim();
+            var events = new ConcurrentQueue<string>();
+
+            // A pipeline that is slow to produce: the second domain only comes once the first has its route, so
+            // a router that waited for the whole list would never see it.
+            IEnumerable<string> Arriving()
+            {
+                events.Enqueue("in 0");
+                yield return "simple.mx.test";
+                if (!firstRouted.Wait(TimeSpan.FromSeconds(10)))
+                    throw new TimeoutException("the first domain was not resolved before the next was asked for");
+                events.Enqueue("in 1");
+                yield return "d0001.bulk.test";
+            }
+
+            await router.ResolveManyAsync(Arriving(), 4, (index, route, error) =>
+            {
+                events.Enqueue(error == null ? "out " + index : "error " + index);
+                if (index == 0) firstRouted.Set();
+            }, CancellationToken.None);
+
+            Assert.Equal(new[] { "in 0", "out 0", "in 1", "out 1" }, events);
+        }
+
+        [Fact]
         public async Task ResolveManyAsync_ThousandDomains_AllCorrectAndSharedHostsAskedOnce()
         {
             // tests/peers/nsd.ps1 generates bulk.test: dNNNN has MX 10 mx<N mod 5> (A 127.0.1.<k+1>) and MX 20 backup.
