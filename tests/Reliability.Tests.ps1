@@ -244,6 +244,33 @@ Describe 'Faults at the cmdlet' {
         }
     }
 
+    It 'stops at once when the pipeline is stopped (Ctrl+C) while domains wait on a DNS server that does not answer' {
+        # dropEvery 1: no MX query of stall.test is ever answered.
+        $dns = [SmtpTools.TestServer.DroppingDnsServer]::Start('stall.test', 1)
+        $ps = [PowerShell]::Create()
+        try {
+            $base = (Get-Module SmtpTools).ModuleBase
+            [void]$ps.AddScript("Import-Module '$base'; 1..50 | ForEach-Object { 'd{0}.stall.test' -f `$_ } |
+                Resolve-MailExchanger -Server $($dns.EndPoint) -Timeout 120 -Retry 0")
+            $running = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ($dns.Queries -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $dns.Queries | Should -BeGreaterThan 0 -Because 'the first domains should be waiting for their MX answers'
+
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Stop()
+
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'Ctrl+C must not wait for the 120 s timeout'
+            $running.IsCompleted | Should -BeTrue
+        }
+        finally {
+            $ps.Dispose()
+            $dns.Dispose()
+        }
+    }
+
     It 'writes one error for a domain whose exchangers are all down, naming each host tried and why' {
         $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
         $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
