@@ -70,6 +70,28 @@ BeforeAll {
         }
     }
 
+    # Runs $Script in a runspace of its own with the module imported, waits until $Ready says the work is blocked on
+    # the server, stops the pipeline as Ctrl+C does, and checks that it stopped within seconds.
+    function Assert-StopsAtOnce([string] $Script, [scriptblock] $Ready, [string] $ReadyBecause) {
+        $ps = [PowerShell]::Create()
+        try {
+            [void]$ps.AddScript("Import-Module '$((Get-Module SmtpTools).ModuleBase)'; $Script")
+            $running = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (-not (& $Ready) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            & $Ready | Should -BeTrue -Because $ReadyBecause
+
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Stop()
+
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'Ctrl+C must not wait for the 120 s timeout'
+            $running.IsCompleted | Should -BeTrue
+        }
+        finally { $ps.Dispose() }
+    }
+
     function Get-FolderText([string] $Path) {
         (Get-ChildItem -Path $Path -Recurse -File | ForEach-Object { [IO.File]::ReadAllText($_.FullName) }) -join "`n"
     }
@@ -220,55 +242,23 @@ Describe 'Faults at the cmdlet' {
 
     It 'stops at once when the pipeline is stopped (Ctrl+C) while piped messages wait on a stalled server' {
         $server = Start-Script "S: 220 stall.example.test ESMTP`nC: EHLO *`nSTALL`n"
-        $ps = [PowerShell]::Create()
         try {
-            $base = (Get-Module SmtpTools).ModuleBase
-            [void]$ps.AddScript("Import-Module '$base'; 1..3 | ForEach-Object { [pscustomobject]@{ To = 'b@example.test'; Subject = `"m`$_`" } } |
-                Send-SmtpMessage -SmtpServer $($server.Host) -Port $($server.Port) -Tls None -From a@example.test -Body x -Timeout 120")
-            $running = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ($server.Received.Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            $server.Received.Count | Should -BeGreaterThan 0 -Because 'the first message should be waiting for its EHLO reply'
-
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Stop()
-
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $clock.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'Ctrl+C must not wait for the 120 s timeout'
-            $running.IsCompleted | Should -BeTrue
+            Assert-StopsAtOnce -Script ("1..3 | ForEach-Object { [pscustomobject]@{ To = 'b@example.test'; Subject = `"m`$_`" } } |
+                Send-SmtpMessage -SmtpServer $($server.Host) -Port $($server.Port) -Tls None -From a@example.test -Body x -Timeout 120") `
+                -Ready { $server.Received.Count -gt 0 } -ReadyBecause 'the first message should be waiting for its EHLO reply'
         }
-        finally {
-            $ps.Dispose()
-            $server.Dispose()
-        }
+        finally { $server.Dispose() }
     }
 
     It 'stops at once when the pipeline is stopped (Ctrl+C) while domains wait on a DNS server that does not answer' {
         # dropEvery 1: no MX query of stall.test is ever answered.
         $dns = [SmtpTools.TestServer.DroppingDnsServer]::Start('stall.test', 1)
-        $ps = [PowerShell]::Create()
         try {
-            $base = (Get-Module SmtpTools).ModuleBase
-            [void]$ps.AddScript("Import-Module '$base'; 1..50 | ForEach-Object { 'd{0}.stall.test' -f `$_ } |
-                Resolve-MailExchanger -Server $($dns.EndPoint) -Timeout 120 -Retry 0")
-            $running = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ($dns.Queries -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            $dns.Queries | Should -BeGreaterThan 0 -Because 'the first domains should be waiting for their MX answers'
-
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Stop()
-
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $clock.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'Ctrl+C must not wait for the 120 s timeout'
-            $running.IsCompleted | Should -BeTrue
+            Assert-StopsAtOnce -Script ("1..50 | ForEach-Object { 'd{0}.stall.test' -f `$_ } |
+                Resolve-MailExchanger -Server $($dns.EndPoint) -Timeout 120 -Retry 0") `
+                -Ready { $dns.Queries -gt 0 } -ReadyBecause 'the first domains should be waiting for their MX answers'
         }
-        finally {
-            $ps.Dispose()
-            $dns.Dispose()
-        }
+        finally { $dns.Dispose() }
     }
 
     It 'writes one error for a domain whose exchangers are all down, naming each host tried and why' {
