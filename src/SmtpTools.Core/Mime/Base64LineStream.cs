@@ -60,7 +60,8 @@ namespace SmtpTools.Core.Mime
         public override int Read(byte[] buffer, int offset, int count)
         {
             if (buffer is null) throw new ArgumentNullException(nameof(buffer));
-            if (offset < 0 || count < 0 || offset + count > buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));
+            if (offset < 0 || count < 0 || offset + count > buffer.Length)
+                throw new ArgumentOutOfRangeException(nameof(count));
             if (_encodedStart == _encodedEnd && !Fill()) return 0;
             int n = Math.Min(count, _encodedEnd - _encodedStart);
             Buffer.BlockCopy(_encoded, _encodedStart, buffer, offset, n);
@@ -76,7 +77,8 @@ namespace SmtpTools.Core.Mime
                 : origin == SeekOrigin.Current ? _position + offset
                 : Length + offset;
             if (target == _position) return _position;
-            if (target != 0) throw new NotSupportedException("A base64 attachment can only be read again from the start.");
+            if (target != 0)
+                throw new NotSupportedException("A base64 attachment can only be read again from the start.");
             _source.Seek(0, SeekOrigin.Begin);
             _encodedStart = _encodedEnd = 0;
             _position = 0;

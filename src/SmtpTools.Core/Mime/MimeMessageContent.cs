@@ -30,8 +30,8 @@ namespace SmtpTools.Core.Mime
         private byte[]? _serialized;
         private int _serializedLength;
 
-        internal MimeMessageContent(object message, MessageEnvelope envelope, bool needsSmtpUtf8, string? messageId, List<IDisposable> owned, List<string>? tempFiles = null,
-            List<KeyValuePair<object, long>>? fileParts = null)
+        internal MimeMessageContent(object message, MessageEnvelope envelope, bool needsSmtpUtf8, string? messageId,
+            List<IDisposable> owned, List<string>? tempFiles = null, List<KeyValuePair<object, long>>? fileParts = null)
         {
             _fileParts = fileParts ?? new List<KeyValuePair<object, long>>();
             _message = message;
