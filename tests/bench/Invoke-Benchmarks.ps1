@@ -16,6 +16,12 @@ dotnet pwsh ./build.ps1 -Task Bench
 
 .EXAMPLE
 dotnet pwsh tests/bench/Invoke-Benchmarks.ps1 -ModulePath out/SmtpTools -Full -Only Bulk, Large
+
+.EXAMPLE
+dotnet pwsh tests/bench/New-ReadyToRunPwsh.ps1
+dotnet pwsh tests/bench/Invoke-Benchmarks.ps1 -ModulePath out/SmtpTools -Full -Pwsh dotnet, out/pwsh-r2r/pwsh.dll
+
+The same run with the contenders in PowerShell compiled ahead of time, as its installers ship it.
 #>
 [CmdletBinding()]
 param(
@@ -25,7 +31,10 @@ param(
     [ValidateSet('Bulk', 'Reply', 'Import', 'Large', 'Mx')]
     [string[]] $Only = @('Bulk', 'Reply', 'Import', 'Large', 'Mx'),
     # Counted rounds per comparison; 0 picks a default per comparison.
-    [int] $Rounds = 0
+    [int] $Rounds = 0,
+    # The PowerShell every pwsh contender runs in: the pinned dotnet tool by default (its assemblies are not
+    # precompiled), or e.g. 'pwsh' for an installed one, or 'dotnet', '<path>/pwsh.dll' for another build.
+    [string[]] $Pwsh = @('dotnet', 'pwsh')
 )
 $ErrorActionPreference = 'Stop'
 $PSStyle.OutputRendering = 'PlainText'
@@ -79,10 +88,15 @@ function Invoke-Timed([string] $Exe, [string[]] $Arguments) {
     return $values
 }
 
+# Runs the PowerShell of -Pwsh with -NoProfile -NonInteractive and the given arguments, timed (Invoke-Timed).
+function Invoke-Pwsh([string[]] $Arguments) {
+    return Invoke-Timed $Pwsh[0] (@($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $Arguments)
+}
+
 function Invoke-PwshChild([hashtable] $Parameters) {
-    $arguments = @('pwsh', '-NoProfile', '-NonInteractive', '-File', $Child)
+    $arguments = @('-File', $Child)
     foreach ($key in $Parameters.Keys) { $arguments += @("-$key", "$($Parameters[$key])") }
-    return Invoke-Timed 'dotnet' $arguments
+    return Invoke-Pwsh $arguments
 }
 
 # Runs the contenders interleaved: one warm-up round (not counted), then $Count rounds of A B C ... in that order.
@@ -365,13 +379,13 @@ try {
             # What importing any binary module costs here: one cmdlet, no views, no dependencies.
             $oneCmdlet = Join-Path (Split-Path (Build-Baseline 'OneCmdletModule') -Parent) 'OneCmdletModule.psd1'
             $contenders = @(
-                @{ Name = 'pwsh -c exit'; Run = { Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c', 'exit') } }
+                @{ Name = 'pwsh -c exit'; Run = { Invoke-Pwsh @('-c', 'exit') } }
                 @{ Name = 'pwsh -c Import-Module <one-cmdlet binary module> (reference)'; Run = {
-                        Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c', "Import-Module '$oneCmdlet'") } }
+                        Invoke-Pwsh @('-c', "Import-Module '$oneCmdlet'") } }
                 @{ Name = 'pwsh -c Import-Module SmtpTools'; Run = {
-                        Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c', "Import-Module '$ModulePath'") } }
+                        Invoke-Pwsh @('-c', "Import-Module '$ModulePath'") } }
                 @{ Name = 'pwsh -c Import-Module; Get-SmtpReplyCode 550'; Run = {
-                        Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c',
+                        Invoke-Pwsh @('-c',
                             "Import-Module '$ModulePath'; `$null = Get-SmtpReplyCode 550") } }
             )
             $s = Invoke-Interleaved 'import' $contenders $Sizes.ImportRounds
@@ -400,7 +414,7 @@ try {
                             $r = Invoke-PwshChild @{ Case = 'SendLarge'; ModulePath = $ModulePath; Port = $sinkPort; File = $largeFile }
                             @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
                     @{ Name = 'bare pwsh (peak RSS reference)'; Run = {
-                            $r = Invoke-Timed 'dotnet' @('pwsh', '-NoProfile', '-NonInteractive', '-c',
+                            $r = Invoke-Pwsh @('-c',
                                 "'vmhwm_kib=' + ([IO.File]::ReadAllLines('/proc/self/status') -match '^VmHWM' -replace '\D', '')")
                             @{ inproc = [double]::NaN; whole = [double]::NaN; rss = $r.vmhwm_kib / 1024 } } }
                 )
@@ -485,7 +499,8 @@ try {
         "(Send-MailMessage $($Sizes.SendMailMessages)), reply parsing $($Sizes.ReplyLines) lines, large " +
         "$(($Sizes.LargeMiB | ForEach-Object { "$_ MiB" }) -join ' and '), MX $($Sizes.Domains) domains; " +
         "$($Sizes.Rounds) rounds after a warm-up (import: $($Sizes.ImportRounds)); medians, min–max over rounds, ratio to " +
-        "the baseline paired round by round. $([Environment]::ProcessorCount) CPUs, $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC.")
+        "the baseline paired round by round. PowerShell: ``$($Pwsh -join ' ')``. " +
+        "$([Environment]::ProcessorCount) CPUs, $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC.")
     $lines.Add('')
     $lines.Add('| Benchmark | Contender | Metric | Median | Min–max | Ratio (median, min–max) | Target |')
     $lines.Add('|---|---|---|---:|---:|---|---|')

@@ -1,0 +1,71 @@
+<#
+.SYNOPSIS
+Makes a copy of the running PowerShell with its own assemblies compiled ReadyToRun, as PowerShell's installers ship
+them, for Invoke-Benchmarks.ps1 -Pwsh.
+
+.DESCRIPTION
+The PowerShell dotnet tool pinned in .config/dotnet-tools.json ships its assemblies as IL only, so every PowerShell
+method is compiled at run time: a bare start takes about three times as long as with the same PowerShell
+precompiled. This script copies $PSHOME to -OutDir and compiles System.Management.Automation, the Microsoft.PowerShell
+assemblies and pwsh itself with crossgen2, which the .NET SDK restores from NuGet for a throwaway ReadyToRun publish.
+Nothing outside -OutDir and a temporary folder is changed.
+
+.EXAMPLE
+dotnet pwsh tests/bench/New-ReadyToRunPwsh.ps1
+dotnet pwsh tests/bench/Invoke-Benchmarks.ps1 -ModulePath out/SmtpTools -Full -Pwsh dotnet, out/pwsh-r2r/pwsh.dll
+#>
+[CmdletBinding()]
+param(
+    [string] $OutDir = (Join-Path $PSScriptRoot '../../out/pwsh-r2r')
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$rid = [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+$framework = [Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
+$work = Join-Path ([IO.Path]::GetTempPath()) ('smtptools-r2r-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+New-Item -ItemType Directory -Force -Path $work | Out-Null
+try {
+    # crossgen2 is the SDK's ReadyToRun compiler; publishing an empty app with PublishReadyToRun restores it.
+    Set-Content -LiteralPath (Join-Path $work 'Probe.csproj') -Value @"
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net$([Environment]::Version.Major).0</TargetFramework>
+    <RuntimeIdentifier>$rid</RuntimeIdentifier>
+    <SelfContained>false</SelfContained>
+    <PublishReadyToRun>true</PublishReadyToRun>
+  </PropertyGroup>
+</Project>
+"@
+    Set-Content -LiteralPath (Join-Path $work 'Program.cs') -Value 'System.Console.WriteLine();'
+    & dotnet publish (Join-Path $work 'Probe.csproj') -c Release -o (Join-Path $work 'out') --nologo -v quiet | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw 'The ReadyToRun probe publish failed, so crossgen2 could not be restored.' }
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $crossgen = Get-ChildItem (Join-Path $packages "microsoft.netcore.app.crossgen2.$rid") -Recurse -File |
+        Where-Object { $_.Name -in 'crossgen2', 'crossgen2.exe' } |
+        Sort-Object { [version]$_.Directory.Parent.Name } | Select-Object -Last 1
+    if (-not $crossgen) { throw "crossgen2 for $rid was not found under $packages." }
+
+    if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
+    Copy-Item -Recurse $PSHOME $OutDir
+    $OutDir = (Resolve-Path $OutDir).Path
+    $os, $arch = $rid -split '-', 2
+    $targets = Get-ChildItem $OutDir -Filter *.dll |
+        Where-Object { $_.BaseName -like 'System.Management.Automation' -or $_.BaseName -like 'Microsoft.PowerShell.*' -or
+            $_.BaseName -eq 'pwsh' }
+    foreach ($dll in $targets) {
+        $il = Join-Path $work $dll.Name
+        Move-Item $dll.FullName $il
+        & $crossgen.FullName $il -o $dll.FullName -r (Join-Path $framework '*.dll') -r (Join-Path $OutDir '*.dll') `
+            --targetos $os --targetarch $arch -O | Out-Null
+        if ($LASTEXITCODE -ne 0) {
+            Move-Item $il $dll.FullName
+            Write-Warning "crossgen2 could not compile $($dll.Name); it stays IL only."
+        }
+    }
+    Write-Host "ReadyToRun PowerShell in $OutDir ($($targets.Count) assemblies compiled). Run it as: dotnet $(Join-Path $OutDir 'pwsh.dll')"
+}
+finally {
+    Remove-Item -Recurse -Force $work -ErrorAction Ignore
+}
