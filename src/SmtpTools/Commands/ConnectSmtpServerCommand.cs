@@ -27,7 +27,6 @@ namespace SmtpTools.Commands
         [ValidateRange(1, 65535)]
         public int Port { get; set; } = 25;
 
-
         /// <summary>User name and password to authenticate with after EHLO (and TLS).</summary>
         [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
         [Credential]
@@ -50,10 +49,6 @@ namespace SmtpTools.Commands
         [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER",
             IgnoreCase = true)]
         public string? Mechanism { get; set; }
-
-
-
-
 
         /// <inheritdoc />
         protected override void ProcessRecord()

@@ -49,11 +49,6 @@ namespace SmtpTools.Commands
             IgnoreCase = true)]
         public string[]? Mechanism { get; set; }
 
-
-
-
-
-
         /// <summary>Return only $true (some mechanism authenticated) or $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
