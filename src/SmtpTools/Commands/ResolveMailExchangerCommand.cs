@@ -22,7 +22,7 @@ namespace SmtpTools.Commands
     {
         private MxRouter? _router;
         private BlockingCollection<string>? _domains;
-        private BlockingCollection<Action>? _writes;
+        private PostedWrites? _writes;
         private Task? _resolving;
         // -Ordered: results that came back before an earlier domain's, by input index.
         private readonly Dictionary<int, (MailRoute?, DnsResolutionException?)> _early =
@@ -79,7 +79,7 @@ namespace SmtpTools.Commands
         protected override void BeginProcessing()
         {
             MxRouterOptions options = BuildOptions();
-            if (Trace) options.Trace = step => Post(() => WriteTraceStep(step));
+            if (Trace) options.Trace = step => _writes!.Post(() => WriteTraceStep(step));
             try
             {
                 _router = new MxRouter(options);
@@ -95,10 +95,10 @@ namespace SmtpTools.Commands
             }
 
             _domains = new BlockingCollection<string>();
-            _writes = new BlockingCollection<Action>();
+            _writes = new PostedWrites();
             MxRouter router = _router;
             BlockingCollection<string> domains = _domains;
-            BlockingCollection<Action> writes = _writes;
+            PostedWrites writes = _writes;
             CancellationToken cancel = CancelToken;
             // A thread of its own: it waits for the next domain from the pipeline, which no pool thread should do.
             _resolving = Task.Factory.StartNew(
@@ -107,11 +107,8 @@ namespace SmtpTools.Commands
                     cancel, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                 .Unwrap();
             // The pipeline thread's last wait (EndProcessing) ends when everything has been posted.
-            _resolving.ContinueWith(_ =>
-            {
-                try { writes.CompleteAdding(); }
-                catch (ObjectDisposedException) { }
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _resolving.ContinueWith(_ => writes.Complete(), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         /// <inheritdoc />
@@ -119,7 +116,7 @@ namespace SmtpTools.Commands
         {
             if (_domains == null) return;
             foreach (string domain in Domain) _domains.Add(domain);
-            while (_writes!.TryTake(out Action? write)) write();
+            _writes!.WriteQueued();
         }
 
         /// <inheritdoc />
@@ -127,7 +124,7 @@ namespace SmtpTools.Commands
         {
             if (_domains == null) return;
             _domains.CompleteAdding();
-            foreach (Action write in _writes!.GetConsumingEnumerable()) write();
+            _writes!.WriteAll();
             try
             {
                 _resolving!.GetAwaiter().GetResult();
@@ -159,7 +156,7 @@ namespace SmtpTools.Commands
         {
             if (!Ordered)
             {
-                Post(() => Emit(route, error));
+                _writes!.Post(() => Emit(route, error));
                 return;
             }
             // Posting under the lock keeps the queue in input order.
@@ -170,16 +167,9 @@ namespace SmtpTools.Commands
                 {
                     _early.Remove(_nextToWrite++);
                     (MailRoute? r, DnsResolutionException? e) = result;
-                    Post(() => Emit(r, e));
+                    _writes!.Post(() => Emit(r, e));
                 }
             }
-        }
-
-        private void Post(Action write)
-        {
-            // A late event after the cmdlet has ended (Dispose) has nowhere to go.
-            try { _writes!.Add(write); }
-            catch (Exception ex) when (ex is InvalidOperationException || ex is ObjectDisposedException) { }
         }
 
         private MxRouterOptions BuildOptions()

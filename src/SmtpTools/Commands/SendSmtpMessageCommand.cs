@@ -1,6 +1,5 @@
 using System;
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
@@ -33,7 +32,7 @@ namespace SmtpTools.Commands
         // Relay sends run on worker connections (SmtpSendWorkers); what they report comes back through _writes
         // and is written here, on the pipeline thread. _inFlight counts messages handed over and not yet reported.
         private SmtpSendWorkers? _workers;
-        private BlockingCollection<Action>? _writes;
+        private PostedWrites? _writes;
         private int _inFlight;
         private string? _server;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -147,7 +146,6 @@ namespace SmtpTools.Commands
         [Parameter]
         public SwitchParameter UseSsl { get; set; }
 
-
         /// <summary>The SASL mechanism; the strongest offered by default.</summary>
         [Parameter]
         [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER",
@@ -158,10 +156,6 @@ namespace SmtpTools.Commands
         [Parameter]
         [SecureStringTransformation]
         public SecureString? AccessToken { get; set; }
-
-
-
-
 
         /// <summary>Retries of transient failures.</summary>
         [Parameter]
@@ -343,7 +337,7 @@ namespace SmtpTools.Commands
                     StartWorkers();
                     _inFlight++;
                     handedOver = true;
-                    _workers!.Enqueue(content, (outcome, error) => PostWrite(() =>
+                    _workers!.Enqueue(content, (outcome, error) => _writes!.Post(() =>
                     {
                         _inFlight--;
                         if (outcome != null) Report(outcome);
@@ -405,23 +399,16 @@ namespace SmtpTools.Commands
         private void StartWorkers()
         {
             if (_workers != null) return;
-            _writes = new BlockingCollection<Action>();
+            PostedWrites writes = _writes = new PostedWrites();
             _workers = new SmtpSendWorkers(ThrottleLimit, _ =>
             {
                 SmtpSubmitOptions options = _options!.Clone();
                 // Without -Verbose each transcript line would still cost a string, a closure and a wake-up of the
                 // pipeline thread, only to be dropped there (tests/bench: about a third of the time per message).
-                options.LiveTranscript = _verboseShown ? VerboseTranscript(PostWrite) : null;
-                options.Progress = new ProgressSink(PostWrite, this);
+                options.LiveTranscript = _verboseShown ? VerboseTranscript(writes.Post) : null;
+                options.Progress = new ProgressSink(writes.Post, this);
                 return options;
             }, CancelToken);
-        }
-
-        private void PostWrite(Action write)
-        {
-            // After the cmdlet has ended (Dispose), a late event has nowhere to go.
-            try { _writes!.Add(write); }
-            catch (Exception ex) when (ex is InvalidOperationException || ex is ObjectDisposedException) { }
         }
 
         /// <summary>Writes what the workers reported, waiting until no more than <paramref name="maxInFlight"/>
@@ -429,17 +416,11 @@ namespace SmtpTools.Commands
         private void WriteFinished(int maxInFlight)
         {
             if (_writes == null) return;
-            while (true)
+            while (_inFlight > maxInFlight)
             {
-                Action? write;
-                if (_inFlight > maxInFlight)
-                {
-                    try { write = _writes.Take(CancelToken); }
-                    catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                }
-                else if (!_writes.TryTake(out write)) return;
-                write();
+                if (!_writes.WriteNext(CancelToken)) throw new PipelineStoppedException();
             }
+            _writes.WriteQueued();
         }
 
         private Task<MimeMessageContent> LoadMessageAsync(CancellationToken cancellationToken)
