@@ -146,18 +146,10 @@ function Add-Rows([string] $Benchmark, [string] $MetricName, $Samples, [string] 
                 $diffs = @(for ($i = 0; $i -lt $values.Count; $i++) { $values[$i] - $base[$i] })
                 $ratio = '{0:+0;-0} MiB ({1:+0;-0}–{2:+0;-0})' -f (Get-Median $diffs), ($diffs | Measure-Object -Minimum).Minimum,
                     ($diffs | Measure-Object -Maximum).Maximum
-                $target = if ($Targets.ContainsKey($name)) { $Targets[$name] } else { '' }
-                $median = Format-Number (Get-Median $values)
-                $low = Format-Number ($values | Measure-Object -Minimum).Minimum
-                $high = Format-Number ($values | Measure-Object -Maximum).Maximum
-                $Table.Add([pscustomobject]@{
-                        Benchmark = $Benchmark; Contender = $name; Metric = $MetricName; Median = $median
-                        MinMax = "$low–$high"; Ratio = $ratio; Target = $target
-                    })
-                continue
+            } else {
+                $ratios = @(for ($i = 0; $i -lt $values.Count; $i++) { $values[$i] / $base[$i] })
+                $ratio = '{0}× ({1}–{2})' -f (Format-Number (Get-Median $ratios)), (Format-Number ($ratios | Measure-Object -Minimum).Minimum), (Format-Number ($ratios | Measure-Object -Maximum).Maximum)
             }
-            $ratios = @(for ($i = 0; $i -lt $values.Count; $i++) { $values[$i] / $base[$i] })
-            $ratio = '{0}× ({1}–{2})' -f (Format-Number (Get-Median $ratios)), (Format-Number ($ratios | Measure-Object -Minimum).Minimum), (Format-Number ($ratios | Measure-Object -Maximum).Maximum)
         } elseif ($name -eq $Baseline) { $ratio = 'baseline' }
         $target = if ($Targets.ContainsKey($name)) { $Targets[$name] } else { '' }
         $median = Format-Number (Get-Median $values)
