@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Text;
 
 namespace SmtpTools.Core.Codes
@@ -98,21 +97,50 @@ namespace SmtpTools.Core.Codes
         private const string ResourcePrefix = "SmtpTools.Codes.Data.";
         private static readonly Lazy<ReplyCodeCatalog> Shared = new Lazy<ReplyCodeCatalog>(Load);
 
-        private ReplyCodeCatalog(IReadOnlyList<BasicCodeRow> basic, IReadOnlyList<EnhancedCodeRow> enhanced,
-            IReadOnlyList<VendorCodeRow> vendors, IReadOnlyDictionary<int, string> seedChinese)
+        // Plain loops rather than LINQ here and in Load: the catalogue is built by the first Get-SmtpReplyCode of a
+        // session, where each lambda and each generic instantiation over int is one more method to JIT-compile.
+        private ReplyCodeCatalog(List<BasicCodeRow> basic, List<EnhancedCodeRow> enhanced, List<VendorCodeRow> vendors,
+            Dictionary<int, string> seedChinese)
         {
             BasicRows = basic;
             EnhancedRows = enhanced;
             VendorRows = vendors;
             SeedChinese = seedChinese;
-            BasicByCode = basic.GroupBy(r => r.Code)
-                .ToDictionary(g => g.Key, g => (IReadOnlyList<BasicCodeRow>)g.ToList());
-            EnhancedByCode = enhanced.GroupBy(r => r.Code, StringComparer.OrdinalIgnoreCase)
-                .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-            VendorRowsWithoutCode = vendors.Where(r => !r.Status.Code.HasValue).ToArray();
-            _vendorRowsByCode = vendors.Where(r => r.Status.Code.HasValue).Select(r => r.Status.Code!.Value).Distinct()
-                .ToDictionary(c => c, c => (IReadOnlyList<VendorCodeRow>)vendors
-                    .Where(r => !r.Status.Code.HasValue || r.Status.Code.Value == c).ToArray());
+
+            var basicByCode = new Dictionary<int, IReadOnlyList<BasicCodeRow>>();
+            foreach (BasicCodeRow row in basic)
+            {
+                if (!basicByCode.TryGetValue(row.Code, out IReadOnlyList<BasicCodeRow>? rows))
+                    basicByCode[row.Code] = rows = new List<BasicCodeRow>();
+                ((List<BasicCodeRow>)rows).Add(row);
+            }
+            BasicByCode = basicByCode;
+
+            var enhancedByCode = new Dictionary<string, EnhancedCodeRow>(StringComparer.OrdinalIgnoreCase);
+            foreach (EnhancedCodeRow row in enhanced)
+            {
+                if (!enhancedByCode.ContainsKey(row.Code)) enhancedByCode[row.Code] = row;
+            }
+            EnhancedByCode = enhancedByCode;
+
+            var withoutCode = new List<VendorCodeRow>();
+            foreach (VendorCodeRow row in vendors)
+            {
+                if (!row.Status.Code.HasValue) withoutCode.Add(row);
+            }
+            VendorRowsWithoutCode = withoutCode;
+            _vendorRowsByCode = new Dictionary<int, IReadOnlyList<VendorCodeRow>>();
+            foreach (VendorCodeRow row in vendors)
+            {
+                if (!row.Status.Code.HasValue || _vendorRowsByCode.ContainsKey(row.Status.Code.Value)) continue;
+                int code = row.Status.Code.Value;
+                var rows = new List<VendorCodeRow>();
+                foreach (VendorCodeRow candidate in vendors)
+                {
+                    if (!candidate.Status.Code.HasValue || candidate.Status.Code.Value == code) rows.Add(candidate);
+                }
+                _vendorRowsByCode[code] = rows;
+            }
         }
 
         private readonly Dictionary<int, IReadOnlyList<VendorCodeRow>> _vendorRowsByCode;
@@ -155,10 +183,10 @@ namespace SmtpTools.Core.Codes
 
         private static ReplyCodeCatalog Load()
         {
-            Dictionary<int, string> seed = ReadTable("seed-reply-codes-zh.tsv")
-                .ToDictionary(r => int.Parse(r[0]), r => r[1]);
-            Dictionary<string, string> basicChinese = ReadTable("smtp-reply-codes-zh.tsv")
-                .ToDictionary(r => r[0] + "\t" + r[1], r => r[2], StringComparer.Ordinal);
+            var seed = new Dictionary<int, string>();
+            foreach (string[] r in ReadTable("seed-reply-codes-zh.tsv")) seed.Add(int.Parse(r[0]), r[1]);
+            var basicChinese = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string[] r in ReadTable("smtp-reply-codes-zh.tsv")) basicChinese.Add(r[0] + "\t" + r[1], r[2]);
 
             var basic = new List<BasicCodeRow>();
             var seenCodes = new HashSet<int>();
@@ -173,8 +201,8 @@ namespace SmtpTools.Core.Codes
                 basic.Add(new BasicCodeRow(code, r[2], r[3], r[4], r[5], Cell(r, 6), chinese));
             }
 
-            Dictionary<string, string[]> enhancedChinese = ReadTable("enhanced-status-codes-zh.tsv")
-                .ToDictionary(r => r[0], r => r, StringComparer.OrdinalIgnoreCase);
+            var enhancedChinese = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+            foreach (string[] r in ReadTable("enhanced-status-codes-zh.tsv")) enhancedChinese.Add(r[0], r);
             var enhanced = new List<EnhancedCodeRow>();
             foreach (string[] r in ReadTable("enhanced-status-codes.tsv"))
             {
