@@ -36,7 +36,7 @@ namespace SmtpTools.Core.Dns
 
         internal int Ttl { get; }
 
-        /// <summary>The record in zone-file form, for traces.</summary>
+        /// <summary>The record in zone-file form, for traces; empty when the lookup was made without one.</summary>
         internal string Text { get; }
 
         /// <summary>MX preference.</summary>

@@ -32,12 +32,14 @@ namespace SmtpTools.Core.Dns
         private readonly int _udpPayloadSize;
         private readonly TimeSpan _timeout;
         private readonly int _retries;
+        private readonly bool _recordTexts;
         private readonly SemaphoreSlim _inFlight;
         private readonly ConcurrentDictionary<string, Lazy<Task<DnsAnswer>>> _cache =
             new ConcurrentDictionary<string, Lazy<Task<DnsAnswer>>>(StringComparer.Ordinal);
 
         internal DnsLookup(IReadOnlyList<IPEndPoint>? servers, TimeSpan timeout, int retries, bool tcpOnly,
-            bool tcpFallback = true, int udpPayloadSize = DefaultUdpPayloadSize, int maxConcurrentQueries = 64)
+            bool tcpFallback = true, int udpPayloadSize = DefaultUdpPayloadSize, int maxConcurrentQueries = 64,
+            bool recordTexts = true)
         {
             if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout));
             if (retries < 0) throw new ArgumentOutOfRangeException(nameof(retries));
@@ -51,6 +53,7 @@ namespace SmtpTools.Core.Dns
             _udpPayloadSize = udpPayloadSize;
             _timeout = timeout;
             _retries = retries;
+            _recordTexts = recordTexts;
             _inFlight = new SemaphoreSlim(maxConcurrentQueries, maxConcurrentQueries);
             _client = CreateClient(_servers, timeout, retries, tcpOnly, tcpFallback, udpPayloadSize);
         }
@@ -116,7 +119,7 @@ namespace SmtpTools.Core.Dns
                 var records = new List<DnsRecord>();
                 foreach (DnsClient.Protocol.DnsResourceRecord record in response.Answers)
                 {
-                    records.Add(ToRecord(record));
+                    records.Add(ToRecord(record, _recordTexts));
                 }
                 string? server = response.NameServer == null ? null : FormatServer(response.NameServer);
                 // A UDP answer is never larger than the size we advertised, so a larger one came over TCP after a
@@ -167,10 +170,11 @@ namespace SmtpTools.Core.Dns
             return error;
         }
 
-        private static DnsRecord ToRecord(DnsClient.Protocol.DnsResourceRecord record)
+        private static DnsRecord ToRecord(DnsClient.Protocol.DnsResourceRecord record, bool withText)
         {
             string owner = Normalize(record.DomainName.Value);
-            string text = record.ToString();
+            // DnsClient pads each field to a column: a formatted string per record that only a trace shows.
+            string text = withText ? record.ToString() : string.Empty;
             switch (record)
             {
                 case DnsClient.Protocol.MxRecord mx:

@@ -29,7 +29,8 @@ namespace SmtpTools.Core.Dns
         /// <summary>In the order to try them; for a null MX, the one null exchanger.</summary>
         internal IReadOnlyList<MailExchanger> Exchangers { get; }
 
-        /// <summary>Every query made for this domain, in order.</summary>
+        /// <summary>Every query made for this domain, in order, when the run is traced
+        /// (MxRouterOptions.Trace); empty otherwise.</summary>
         internal IReadOnlyList<DnsTraceStep> Trace { get; }
 
         /// <summary>True when the domain publishes a null MX and accepts no mail (RFC 7505).</summary>

@@ -24,7 +24,8 @@ namespace SmtpTools.Core.Dns
         {
             _options = options ?? throw new ArgumentNullException(nameof(options));
             _lookup = new DnsLookup(options.Servers, options.Timeout, options.Retries, options.TcpOnly,
-                options.TcpFallback, options.UdpPayloadSize, options.MaxConcurrentQueries);
+                options.TcpFallback, options.UdpPayloadSize, options.MaxConcurrentQueries,
+                recordTexts: options.Trace != null);
             _random = options.Random ?? new Random();
         }
 
@@ -402,6 +403,8 @@ namespace SmtpTools.Core.Dns
 
             internal void Add(DnsAnswer answer, bool fromCache)
             {
+                // Nobody reads the steps of a run that is not traced (MailRoute.Trace says so).
+                if (_sink == null) return;
                 var step = new DnsTraceStep(_domain, answer.QueryName, DnsAnswer.TypeName(answer.QueryType),
                     answer.NameServer, answer.ResponseCodeName, answer.Records.Select(r => r.Text).ToArray(),
                     fromCache ? TimeSpan.Zero : answer.Elapsed, answer.OverTcp ? "TCP" : "UDP", answer.MessageSize,
