@@ -28,6 +28,8 @@ namespace SmtpTools.Core.Dns
 
         private readonly object _client;
         private readonly IPEndPoint[] _servers;
+        private readonly string[] _serverAddresses;
+        private readonly string[] _serverTexts;
         private readonly bool _tcpOnly;
         private readonly int _udpPayloadSize;
         private readonly TimeSpan _timeout;
@@ -49,6 +51,8 @@ namespace SmtpTools.Core.Dns
                 throw new InvalidOperationException(
                     "No DNS server is configured on this system; name one with -Server.");
             }
+            _serverAddresses = Array.ConvertAll(_servers, s => s.Address.ToString());
+            _serverTexts = Array.ConvertAll(_servers, FormatEndPoint);
             _tcpOnly = tcpOnly;
             _udpPayloadSize = udpPayloadSize;
             _timeout = timeout;
@@ -62,7 +66,7 @@ namespace SmtpTools.Core.Dns
         internal IReadOnlyList<IPEndPoint> Servers => _servers;
 
         /// <summary>The servers as "address:port, address:port" for messages.</summary>
-        internal string ServerList => string.Join(", ", Array.ConvertAll(_servers, FormatEndPoint));
+        internal string ServerList => string.Join(", ", _serverTexts);
 
         internal static string FormatEndPoint(IPEndPoint endPoint) =>
             endPoint.AddressFamily == AddressFamily.InterNetworkV6
@@ -119,7 +123,7 @@ namespace SmtpTools.Core.Dns
                 var records = new List<DnsRecord>();
                 foreach (DnsClient.Protocol.DnsResourceRecord record in response.Answers)
                 {
-                    records.Add(ToRecord(record, _recordTexts));
+                    records.Add(ToRecord(record, name, _recordTexts));
                 }
                 string? server = response.NameServer == null ? null : FormatServer(response.NameServer);
                 // A UDP answer is never larger than the size we advertised, so a larger one came over TCP after a
@@ -170,9 +174,15 @@ namespace SmtpTools.Core.Dns
             return error;
         }
 
-        private static DnsRecord ToRecord(DnsClient.Protocol.DnsResourceRecord record, bool withText)
+        private static DnsRecord ToRecord(DnsClient.Protocol.DnsResourceRecord record, string asked, bool withText)
         {
-            string owner = Normalize(record.DomainName.Value);
+            // Most records are owned by the name asked: share that string rather than keep a copy per record in
+            // the run's cache.
+            string value = record.DomainName.Value;
+            string owner = value.Length == asked.Length + 1 && value.EndsWith(".", StringComparison.Ordinal) &&
+                string.CompareOrdinal(value, 0, asked, 0, asked.Length) == 0
+                ? asked
+                : Normalize(value);
             // DnsClient pads each field to a column: a formatted string per record that only a trace shows.
             string text = withText ? record.ToString() : string.Empty;
             switch (record)
@@ -213,9 +223,14 @@ namespace SmtpTools.Core.Dns
             return trimmed.ToLowerInvariant();
         }
 
-        private static string FormatServer(object nameServer)
+        private string FormatServer(object nameServer)
         {
             var server = (DnsClient.NameServer)nameServer;
+            // Nearly always one of ours: its text is made once per run, not once per cached answer.
+            for (int i = 0; i < _servers.Length; i++)
+            {
+                if (_servers[i].Port == server.Port && _serverAddresses[i] == server.Address) return _serverTexts[i];
+            }
             return IPAddress.TryParse(server.Address, out IPAddress? address)
                 ? FormatEndPoint(new IPEndPoint(address, server.Port))
                 : server.Address + ":" + server.Port.ToString(CultureInfo.InvariantCulture);
