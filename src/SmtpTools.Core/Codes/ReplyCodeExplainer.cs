@@ -310,10 +310,10 @@ namespace SmtpTools.Core.Codes
             }
 
             var scored = new List<KeyValuePair<int, SmtpVendorStatus>>();
+            // VendorRowsFor already leaves out the rows that name another basic code.
             foreach (VendorCodeRow row in catalog.VendorRowsFor(code))
             {
                 SmtpVendorStatus s = row.Status;
-                if (s.Code.HasValue && code.HasValue && s.Code.Value != code.Value) continue;
                 bool enhancedMatched = false;
                 if (row.HasEnhanced && eClass >= 0)
                 {
