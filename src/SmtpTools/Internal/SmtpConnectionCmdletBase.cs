@@ -8,7 +8,7 @@ namespace SmtpTools.Internal
     /// The connection parameters every cmdlet that talks to an SMTP server takes the same way (Send-SmtpMessage,
     /// Test-SmtpAuth, Connect-SmtpServer), and the session options they make.
     /// </summary>
-    public abstract class SmtpConnectionCmdletBase : SmtpCmdletBase
+    public abstract partial class SmtpConnectionCmdletBase : SmtpCmdletBase
     {
         /// <summary>How to use TLS; Auto is implicit TLS on port 465 and STARTTLS when offered elsewhere.</summary>
         [Parameter]
