@@ -139,6 +139,26 @@ Describe 'Invoke-SmtpCommand' {
             $r.Code | Should -Be @(334, 334, 235)
             [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($r[0].Text)) | Should -Be 'Username:'
             $r[2].Explanation.Code | Should -Be 235
+            # The answers to the 334s are the user name and password: hidden in the results and the transcript.
+            $r.Command | Should -Be @('auth login', '<redacted>', '<redacted>')
+            $t.Transcript.Entries.Text | Should -Not -Contain (& $b64 (Get-PeerSetting TEST_PASSWORD))
+        }
+        finally { $t | Disconnect-SmtpServer }
+    }
+
+    It 'hides a password typed as AUTH PLAIN <base64> in the result and in every transcript' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $Submission -Tls StartTls -SkipCertificateCheck
+        try {
+            $plain = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes(
+                    "`0$($Credential.UserName)`0$(Get-PeerSetting TEST_PASSWORD)"))
+            $verbose = $t | Invoke-SmtpCommand "AUTH PLAIN $plain" -Verbose 4>&1
+            $r = @($verbose | Where-Object { $_ -is [SmtpTools.SmtpCommandResult] })[0]
+
+            $r.Code | Should -Be 235
+            $r.Command | Should -Be 'AUTH PLAIN <redacted>'
+            $t.Transcript.Entries.Text | Should -Contain '~> AUTH PLAIN <redacted>'.Substring(3)
+            ($t.Transcript.Entries.Text -join "`n") | Should -Not -Match ([regex]::Escape($plain))
+            ($verbose | Out-String) | Should -Not -Match ([regex]::Escape($plain))
         }
         finally { $t | Disconnect-SmtpServer }
     }

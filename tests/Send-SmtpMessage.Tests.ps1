@@ -197,8 +197,20 @@ Describe 'Send-SmtpMessage' {
         It 'writes SmtpAuthRejected with the server reply for a wrong password, and never shows the password' {
             $wrong = 'Wrong-' + [Guid]::NewGuid().ToString('N')
             $bad = [pscredential]::new((Get-PeerSetting TEST_USER), (ConvertTo-SecureString $wrong -AsPlainText -Force))
-            $verbose = Send-SmtpMessage @Common -Port $SubmissionPort -Tls StartTls -SkipCertificateCheck -Credential $bad `
-                -To 'bob@smtptools.test' -Subject (New-Marker) -Body 'x' -ErrorVariable err -ErrorAction SilentlyContinue -Verbose 4>&1
+            $verbose = [Collections.Generic.List[object]]::new()
+            # A refused login stops the command (no later message could do better): a terminating error.
+            try {
+                Send-SmtpMessage @Common -Port $SubmissionPort -Tls StartTls -SkipCertificateCheck -Credential $bad `
+                    -To 'bob@smtptools.test' -Subject (New-Marker) -Body 'x' -PassThru -Verbose 4>&1 | ForEach-Object { $verbose.Add($_) }
+                throw 'Send-SmtpMessage should have stopped with SmtpAuthRejected.'
+            }
+            catch { $err = @($_) }
+            $result = @($verbose | Where-Object { $_ -is [SmtpTools.SmtpSendResult] })
+            $result | Should -HaveCount 1 -Because 'the result is written before the command stops'
+            $result[0].Status | Should -Be 'NotAttempted'
+            $result[0].FailureKind | Should -Be 'SmtpAuthRejected'
+            ($verbose | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | Select-Object -Last 1).Message |
+                Should -BeLike '*did not accept the login*'
             $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeExactly 'SmtpAuthRejected,SmtpTools.Commands.SendSmtpMessageCommand'
             $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
@@ -295,6 +307,183 @@ Describe 'Send-SmtpMessage' {
             $maildir = Join-Path (Get-PeerSetting MAILDIR) 'new'
             @(Get-ChildItem $maildir -File | Where-Object { Select-String -Path $_.FullName -SimpleMatch "$marker third" -Quiet }) |
                 Should -HaveCount 0
+        }
+    }
+
+    Context 'records of a batch: a bad row is its own error, the batch goes on' {
+        It 'sends the 7 good rows of 10, and writes one error per bad row with the row as its target' {
+            $marker = New-Marker
+            $rows = 1..10 | ForEach-Object {
+                [pscustomobject]@{ To = "user$_@smtptools.test"; Cc = ''; Subject = "$marker row $_"; Body = "row $_"; Attachments = '' }
+            }
+            $rows[2].To = 'not an address'
+            $rows[5].Attachments = Join-Path $Work 'no-such-report.pdf'
+            $rows[7].Subject = "$marker bad`r`nBcc: victim@example.com"
+            $results = $rows | Send-SmtpMessage -SmtpServer 127.0.0.1 -Port $SmtpPort -From 'ops@smtptools.test' -PassThru `
+                -ErrorVariable err -ErrorAction SilentlyContinue
+            $results | Should -HaveCount 7
+            @($results | Where-Object Status -EQ 'Sent').Count | Should -Be 7
+            $err | Should -HaveCount 3
+            $err.FullyQualifiedErrorId | Should -Be @('InvalidAddress,SmtpTools.Commands.SendSmtpMessageCommand',
+                'AttachmentNotFound,SmtpTools.Commands.SendSmtpMessageCommand',
+                'HeaderInjection,SmtpTools.Commands.SendSmtpMessageCommand')
+            $err.CategoryInfo.Category | Should -Be @('InvalidArgument', 'ObjectNotFound', 'InvalidArgument')
+            $err[0].TargetObject.Subject | Should -Be "$marker row 3"
+            $err[1].TargetObject.Subject | Should -Be "$marker row 6"
+            $err[2].TargetObject.Body | Should -Be 'row 8'
+            $err[1].ErrorDetails.RecommendedAction | Should -Match 'current location'
+            Get-Delivered $marker -Count 7 | Should -HaveCount 7
+            Start-Sleep -Milliseconds 500
+            @(Get-ChildItem (Join-Path (Get-PeerSetting MAILDIR) 'new') -File |
+                Where-Object { Select-String -Path $_.FullName -SimpleMatch $marker -Quiet }).Count | Should -Be 7
+        }
+
+        It 'with -ErrorAction Stop, stops at the first bad row after writing the results of the rows before it' {
+            $marker = New-Marker
+            $rows = 1..5 | ForEach-Object { [pscustomobject]@{ To = "user$_@smtptools.test"; Subject = "$marker row $_" } }
+            $rows[2].To = 'not an address'
+            $results = [Collections.Generic.List[object]]::new()
+            { $rows | Send-SmtpMessage @Common -PassThru -ErrorAction Stop | ForEach-Object { $results.Add($_) } } |
+                Should -Throw -ErrorId 'InvalidAddress,SmtpTools.Commands.SendSmtpMessageCommand'
+            $results.Status | Should -Be @('Sent', 'Sent')
+            Get-Delivered $marker -Count 2 | Should -HaveCount 2
+            Start-Sleep -Milliseconds 500
+            @(Get-ChildItem (Join-Path (Get-PeerSetting MAILDIR) 'new') -File |
+                Where-Object { Select-String -Path $_.FullName -SimpleMatch "$marker row 4" -Quiet }) | Should -HaveCount 0
+        }
+
+        It 'reads an empty cell as "not given"' {
+            $marker = New-Marker
+            $row = [pscustomobject]@{ To = 'bob@smtptools.test'; Cc = ''; Bcc = ''; ReplyTo = ''; Subject = $marker; Body = 'x'
+                Priority = ''; BodyAsHtml = 'False'; EnvelopeFrom = '' }
+            $result = $row | Send-SmtpMessage -SmtpServer 127.0.0.1 -Port $SmtpPort -From 'ops@smtptools.test' -PassThru
+            $result.Status | Should -Be 'Sent'
+            $result.Recipients | Should -Be @('bob@smtptools.test')
+            (Get-HeaderBlock (Get-DeliveredText $marker)) | Should -Match 'Content-Type: text/plain'
+        }
+
+        It 'a command-line value no record can fix stops the batch before any connection' {
+            $rows = 1..3 | ForEach-Object { [pscustomobject]@{ To = "user$_@smtptools.test"; Subject = 'x' } }
+            { $rows | Send-SmtpMessage -SmtpServer 127.0.0.1 -Port 9 -From 'ops@smtptools.test' `
+                    -Attachments (Join-Path $Work 'nothing-here.pdf') -ErrorAction Continue } |
+                Should -Throw -ErrorId 'AttachmentNotFound,SmtpTools.Commands.SendSmtpMessageCommand'
+        }
+    }
+
+    Context 'paths, servers and limits' {
+        It 'attaches files by relative path and wildcard, and files piped in, as Send-MailMessage does' {
+            $folder = Join-Path $Work 'att'
+            New-Item -ItemType Directory -Path $folder -Force | Out-Null
+            Set-Content -Path (Join-Path $folder 'a.csv') -Value 'a,1'
+            Set-Content -Path (Join-Path $folder 'b.csv') -Value 'b,2'
+            Push-Location $Work
+            try {
+                $marker = New-Marker
+                Send-SmtpMessage @Common -To 'bob@smtptools.test' -Subject $marker -Body 'x' -Attachments ./att/*.csv
+                $text = Get-DeliveredText $marker
+                $text | Should -Match 'filename="?a\.csv'
+                $text | Should -Match 'filename="?b\.csv'
+
+                $piped = New-Marker
+                './att/a.csv' | Send-SmtpMessage @Common -To 'bob@smtptools.test' -Subject $piped -Body 'x'
+                Get-DeliveredText $piped | Should -Match 'filename="?a\.csv'
+
+                $file = New-Marker
+                Get-ChildItem ./att/b.csv | Send-SmtpMessage @Common -To 'bob@smtptools.test' -Subject $file -Body 'x'
+                Get-DeliveredText $file | Should -Match 'filename="?b\.csv'
+            }
+            finally { Pop-Location }
+        }
+
+        It 'writes to a -PickupDirectory relative to the current location, and names a missing one' {
+            New-Item -ItemType Directory -Path (Join-Path $Work 'pk') -Force | Out-Null
+            Push-Location $Work
+            try {
+                $result = Send-SmtpMessage -PickupDirectory ./pk -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' -PassThru
+                $result.Status | Should -Be 'Written'
+                Split-Path $result.Path | Should -Be (Join-Path $Work 'pk')
+                { Send-SmtpMessage -PickupDirectory ./no-such-folder -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' } |
+                    Should -Throw -ErrorId 'PickupDirectoryNotFound,SmtpTools.Commands.SendSmtpMessageCommand'
+            }
+            finally { Pop-Location }
+        }
+
+        It 'takes host:port in -SmtpServer, and refuses a second, different -Port' {
+            $marker = New-Marker
+            $result = Send-SmtpMessage -SmtpServer "127.0.0.1:$SmtpPort" -From 'ops@smtptools.test' -To 'bob@smtptools.test' `
+                -Subject $marker -Body 'x' -PassThru
+            $result.Port | Should -Be $SmtpPort
+            Get-Delivered $marker | Should -HaveCount 1
+            { Send-SmtpMessage -SmtpServer "127.0.0.1:$SmtpPort" -Port 2525 -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' } |
+                Should -Throw -ErrorId 'ConflictingPort,SmtpTools.Commands.SendSmtpMessageCommand'
+        }
+
+        It 'refuses a message larger than the SIZE the server announced before MAIL FROM, naming the limit' {
+            $big = Join-Path $Work 'big.bin'
+            $bytes = [byte[]]::new(11MB)
+            [IO.File]::WriteAllBytes($big, $bytes)
+            $result = Send-SmtpMessage @Common -To 'bob@smtptools.test' -Subject (New-Marker) -Body 'x' -Attachments $big `
+                -PassThru -ErrorVariable err -ErrorAction SilentlyContinue
+            $result.Status | Should -Be 'Rejected'
+            $result.FailureKind | Should -Be 'SmtpMessageTooLarge'
+            $err | Should -HaveCount 1
+            $err[0].FullyQualifiedErrorId | Should -BeExactly 'SmtpMessageTooLarge,SmtpTools.Commands.SendSmtpMessageCommand'
+            $err[0].Exception.Message | Should -Match 'at most 9\.8 MiB \(10,240,000 bytes\)'
+            @($result.Transcript | Where-Object Text -Like 'MAIL FROM*') | Should -HaveCount 0
+        }
+
+        It 'speaks implicit TLS for -UseSsl on port 465, as Send-MailMessage users expect' {
+            $host465 = $env:SMTPTOOLS_PORT465_HOST
+            if (-not $host465) { Set-ItResult -Skipped -Because 'binding port 465 needs root' }
+            $marker = New-Marker
+            $result = Send-SmtpMessage -SmtpServer $host465 -Port 465 -UseSsl -SkipCertificateCheck -From 'ops@smtptools.test' `
+                -To 'bob@smtptools.test' -Subject $marker -Body 'x' -PassThru
+            $result.Tls | Should -Not -BeNullOrEmpty
+            @($result.Transcript | Where-Object Text -EQ 'STARTTLS') | Should -HaveCount 0
+            (Get-DeliveredText $marker) | Should -Match 'with ESMTPS id'
+        }
+
+        It 'says that port 465 speaks implicit TLS when asked for plain text there, without waiting out -Timeout' {
+            $host465 = $env:SMTPTOOLS_PORT465_HOST
+            if (-not $host465) { Set-ItResult -Skipped -Because 'binding port 465 needs root' }
+            { Send-SmtpMessage -SmtpServer $host465 -Port 465 -Tls StartTls -Timeout 600 -From 'ops@smtptools.test' `
+                    -To 'bob@smtptools.test' -Subject 'x' -Body 'x' } |
+                Should -Throw -ErrorId 'SmtpTlsModeMismatch,SmtpTools.Commands.SendSmtpMessageCommand'
+        }
+
+        It 'writes InvalidDnsServer for a -DnsServer that is not an address, like Resolve-MailExchanger' {
+            { Send-SmtpMessage -DirectDelivery -DnsServer 'not-an-ip' -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' } |
+                Should -Throw -ErrorId 'InvalidDnsServer,SmtpTools.Commands.SendSmtpMessageCommand'
+            $err = $null
+            try { Send-SmtpMessage -DirectDelivery -DnsServer 'not-an-ip' -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' }
+            catch { $err = $_ }
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err.ErrorDetails.RecommendedAction | Should -Match '-DnsServer'
+        }
+    }
+
+    Context 'progress' {
+        It 'shows one activity for a run of 500 messages, at most about ten updates a second, and completes it' {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($Manifest, $Port)
+                        Import-Module $Manifest
+                        1..500 | ForEach-Object { [pscustomobject]@{ To = "user$_@smtptools.test"; Subject = "progress $_" } } |
+                            Send-SmtpMessage -SmtpServer 127.0.0.1 -Port $Port -From 'ops@smtptools.test' -Body 'x'
+                    }).AddArgument($ManifestPath).AddArgument($SmtpPort)
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $null = $ps.Invoke()
+                $seconds = $clock.Elapsed.TotalSeconds
+                $records = @($ps.Streams.Progress)
+                $ps.Streams.Error | Should -BeNullOrEmpty
+            }
+            finally { $ps.Dispose() }
+            $records.Count | Should -BeGreaterThan 0
+            $records.Count | Should -BeLessOrEqual ([math]::Ceiling($seconds * 10) + 3) -Because "$($records.Count) records in $seconds s"
+            @($records.ActivityId | Sort-Object -Unique) | Should -Be @(1)
+            $records[-1].RecordType | Should -Be 'Completed'
+            $records[-1].StatusDescription | Should -Match '^500 sent, 0 failed'
         }
     }
 

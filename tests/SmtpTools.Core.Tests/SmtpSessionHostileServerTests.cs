@@ -135,7 +135,7 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await submitter.SendAsync(content, CancellationToken.None).WaitAsync(Guard);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
             var ex = Assert.IsType<SmtpProtocolException>(outcome.Failure);
             Assert.Contains("out of turn", ex.Message);
             Assert.Empty(server.Messages);

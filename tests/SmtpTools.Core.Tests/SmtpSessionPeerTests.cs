@@ -323,20 +323,24 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
-        public async Task SendAsync_SizeOverServerLimit_ThrowsCommandExceptionWith552()
+        public async Task SendAsync_SizeOverServerLimit_RefusedBeforeMailFromAndTheSessionGoesOn()
         {
             using var session = await SmtpSession.ConnectAsync(Options(_peers.SmtpPort, SmtpTlsMode.StartTls),
                 CancellationToken.None);
             long limit = session.Capabilities!.SizeLimit!.Value;
 
-            var ex = await Assert.ThrowsAsync<SmtpCommandException>(() => session.SendAsync(Envelope(),
+            var ex = await Assert.ThrowsAsync<SmtpException>(() => session.SendAsync(Envelope(),
                 new FixedSizeContent(Message().Payload, limit + 1), CancellationToken.None));
+            SmtpSessionState state = session.State;
             SmtpReply noop = await session.NoopAsync(CancellationToken.None);
             await session.QuitAsync(CancellationToken.None);
 
+            // Postfix would answer 552 5.3.4 at MAIL: the limit it announced is enough to know, and nothing is sent.
             Assert.Equal(SmtpStage.MailFrom, ex.Stage);
-            Assert.Equal(552, ex.Reply.Code);
-            Assert.Equal("5.3.4", ex.Reply.EnhancedStatus);
+            Assert.Equal(SmtpFailureKind.SmtpMessageTooLarge, ex.FailureKind);
+            Assert.Contains(limit.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), ex.Message);
+            Assert.DoesNotContain(session.Transcript.Entries, e => e.Text.StartsWith("MAIL", StringComparison.Ordinal));
+            Assert.Equal(SmtpSessionState.Ready, state);
             Assert.Equal(250, noop.Code);
         }
 

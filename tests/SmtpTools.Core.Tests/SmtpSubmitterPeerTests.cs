@@ -48,7 +48,7 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendDirectAsync("pref.mx.test", port);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
             var ex = Assert.IsType<SmtpConnectException>(outcome.Failure);
             Assert.Equal("pref.mx.test", ex.Host);
             foreach (string host in new[] { "a.pref.mx.test (127.0.0.11:", "b1.pref.mx.test (127.0.0.12:",
@@ -68,7 +68,7 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendDirectAsync("noaddr.mx.test", port);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
             var ex = Assert.IsType<SmtpConnectException>(outcome.Failure);
             Assert.Contains("ghost.noaddr.mx.test: no address", ex.Message);
             Assert.Contains("empty.noaddr.mx.test: no address", ex.Message);

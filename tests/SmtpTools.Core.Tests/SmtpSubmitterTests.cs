@@ -126,10 +126,14 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendAsync(server, content);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            // Nothing of the message reached the server whole: trying again later may work.
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
             Assert.False(outcome.Result.Delivered);
             Assert.Empty(outcome.Result.AcceptedRecipients);
             var ex = Assert.IsAssignableFrom<SmtpException>(outcome.Failure);
+            Assert.Equal(ex.FailureKind, outcome.Result.FailureKind);
+            // Through a smart host, a server that fails before any transaction stops the whole batch.
+            Assert.Equal(ex.Stage < SmtpStage.MailFrom, outcome.StopsBatch);
             // A reset right after accept can reach the client while its connect is still completing.
             bool resetAtAccept = stage == "greeting" && fault == "reset" && ex.Stage == SmtpStage.Connect;
             Assert.True(StageOf(stage) == ex.Stage || resetAtAccept, $"{StageOf(stage)} expected: {ex.Message}");
@@ -168,6 +172,7 @@ namespace SmtpTools.Core.Tests
             SmtpSubmitOutcome outcome = await SendAsync(server, content, retries: 2);
 
             Assert.Equal(SmtpSendStatus.Unknown, outcome.Result.Status);
+            Assert.Equal(SmtpFailureKind.SmtpDeliveryUnknown, outcome.Result.FailureKind);
             Assert.False(outcome.Result.Delivered);
             Assert.Equal(1, outcome.Result.Attempts);
             Assert.Single(outcome.Result.Transcript, e => e.Text.StartsWith("Connected to", StringComparison.Ordinal));
@@ -179,7 +184,7 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
-        public async Task SendAsync_421AfterTheFinalDot_IsFailedNotUnknown()
+        public async Task SendAsync_421AfterTheFinalDot_IsDeferredNotUnknown()
         {
             using var server = ScriptedSmtpServer.Start(Greeting + Ehlo + Mail + Rcpt + DataGo + "C-DATA\n" +
                 "S: 421 4.3.0 Queue file write error\nCLOSE\n");
@@ -187,7 +192,8 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendAsync(server, content);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
+            Assert.Equal(SmtpFailureKind.SmtpTransientFailure, outcome.Result.FailureKind);
             Assert.Equal(421, Assert.IsType<SmtpCommandException>(outcome.Failure).Reply.Code);
         }
 
@@ -199,8 +205,9 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendAsync(server, content);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
             var ex = Assert.IsType<SmtpProtocolException>(outcome.Failure);
+            Assert.False(ex.MessageMayHaveBeenDelivered);
             Assert.True(ex.ConnectionClosed);
             Assert.Equal(SmtpStage.Data, ex.Stage);
         }
@@ -238,7 +245,8 @@ namespace SmtpTools.Core.Tests
             SmtpSubmitOutcome outcome = await SendAsync(server, content, retries: 2, close: true);
             await server.Completion.WaitAsync(Guard);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
+            Assert.Equal(SmtpFailureKind.SmtpTransientFailure, outcome.Result.FailureKind);
             Assert.Equal(3, outcome.Result.Attempts);
             SmtpRecipientResult rejected = Assert.Single(outcome.Result.RejectedRecipients);
             Assert.Equal(450, rejected.Reply.Code);
@@ -270,8 +278,9 @@ namespace SmtpTools.Core.Tests
             SmtpSubmitOutcome outcome = await SendAsync(server, content, retries: 1, close: true);
             await server.Completion.WaitAsync(Guard);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
-            Assert.True(outcome.DataRefused);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
+            Assert.Equal(SmtpFailureKind.SmtpTransientFailure, outcome.Result.FailureKind);
+            Assert.Null(outcome.Failure);
             Assert.Equal(451, outcome.Result.DataReply!.Code);
             Assert.Equal(2, outcome.Result.Attempts);
         }
@@ -293,7 +302,14 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendAsync(server, content, retries: 3, close: stage != "mail");
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Rejected, outcome.Result.Status);
+            Assert.Equal(stage switch
+            {
+                "mail" => SmtpFailureKind.SmtpCommandRejected,
+                "rcpt" => SmtpFailureKind.SmtpNoRecipientAccepted,
+                _ => SmtpFailureKind.SmtpDataRejected,
+            }, outcome.Result.FailureKind);
+            Assert.False(outcome.StopsBatch);
             Assert.Equal(1, outcome.Result.Attempts);
             Assert.DoesNotContain(outcome.Result.Transcript,
                 e => e.Text.StartsWith("Retrying", StringComparison.Ordinal));
@@ -323,7 +339,8 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await submitter.SendAsync(content, CancellationToken.None).WaitAsync(Guard);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.Deferred, outcome.Result.Status);
+            Assert.True(outcome.StopsBatch);
             var ex = Assert.IsAssignableFrom<SmtpException>(outcome.Failure);
             Assert.True(ex is SmtpConnectException || ex is SmtpTimeoutException, ex.GetType().Name);
             Assert.Equal(SmtpStage.Connect, ex.Stage);
@@ -349,7 +366,8 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendTlsAsync(server, SmtpTlsMode.StartTls);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.NotAttempted, outcome.Result.Status);
+            Assert.Equal(SmtpFailureKind.SmtpTlsFailed, outcome.Result.FailureKind);
             var ex = Assert.IsType<SmtpTlsException>(outcome.Failure);
             Assert.Equal(SmtpStage.StartTls, ex.Stage);
             Assert.Contains("454", ex.Message);
@@ -364,7 +382,8 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendTlsAsync(server, SmtpTlsMode.StartTls);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.NotAttempted, outcome.Result.Status);
+            Assert.Equal(SmtpFailureKind.SmtpTlsFailed, outcome.Result.FailureKind);
             var ex = Assert.IsType<SmtpTlsException>(outcome.Failure);
             Assert.Contains("TLS handshake failed", ex.Message);
             Assert.Equal(1, outcome.Result.Attempts);
@@ -379,7 +398,8 @@ namespace SmtpTools.Core.Tests
 
             SmtpSubmitOutcome outcome = await SendTlsAsync(server, SmtpTlsMode.StartTls);
 
-            Assert.Equal(SmtpSendStatus.Failed, outcome.Result.Status);
+            Assert.Equal(SmtpSendStatus.NotAttempted, outcome.Result.Status);
+            Assert.Equal(SmtpFailureKind.SmtpTlsFailed, outcome.Result.FailureKind);
             var ex = Assert.IsType<SmtpTlsException>(outcome.Failure);
             Assert.Contains(ex.Errors, e => e.Contains("expired"));
             Assert.Equal(1, outcome.Result.Attempts);

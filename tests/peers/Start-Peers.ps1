@@ -63,6 +63,7 @@ else {
     Set-Content -Path $stateFull -Value $runDir
 
     $ports = Get-FreeTcpPort -Count 3
+    $implicitTlsHost = Get-ImplicitTlsHost
     if (-not (Test-PortFree -Port $DnsPort)) { $DnsPort = (Get-FreeTcpPort -Count 1 -Udp)[0] }
 
     $tls = New-PeerCertificate -Directory (Join-Path $runDir 'tls')
@@ -72,7 +73,7 @@ else {
     try {
         Start-DovecotPeer -RunDir $runDir -UserName $user -Password $password
         Start-PostfixPeer -RunDir $runDir -SmtpPort $ports[0] -SmtpsPort $ports[1] -SubmissionPort $ports[2] `
-            -CertFile $tls.CertFile -KeyFile $tls.KeyFile
+            -CertFile $tls.CertFile -KeyFile $tls.KeyFile -ImplicitTlsHost $implicitTlsHost
         Start-NsdPeer -RunDir $runDir -Port $DnsPort | Out-Null
     }
     catch {
@@ -86,6 +87,7 @@ else {
         SMTPTOOLS_SMTP_PORT       = $ports[0]
         SMTPTOOLS_SMTPS_PORT      = $ports[1]
         SMTPTOOLS_SUBMISSION_PORT = $ports[2]
+        SMTPTOOLS_PORT465_HOST    = $implicitTlsHost
         SMTPTOOLS_TEST_USER       = $user
         SMTPTOOLS_TEST_PASSWORD   = $password
         SMTPTOOLS_MAILDIR         = Join-Path $runDir 'mail/catchall'

@@ -60,6 +60,24 @@ function Get-FreeTcpPort([int] $Count, [switch] $Udp) {
     return $ports.ToArray()
 }
 
+# Port 465 is where -Tls Auto and -UseSsl mean implicit TLS, so one test needs a server on that very port. A random
+# 127.46.x.y address keeps parallel runs, and any system MTA on 127.0.0.1:465, apart. Binding below 1024 needs root;
+# without it the tests that need the port say they were skipped.
+function Get-ImplicitTlsHost {
+    if ((& id -u) -ne '0') { return '' }
+    for ($i = 0; $i -lt 20; $i++) {
+        $address = '127.46.{0}.{1}' -f (Get-Random -Minimum 1 -Maximum 255), (Get-Random -Minimum 2 -Maximum 255)
+        try {
+            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Parse($address), 465)
+            $listener.Start()
+            $listener.Stop()
+            return $address
+        }
+        catch { }
+    }
+    return ''
+}
+
 function Wait-Until([scriptblock] $Condition, [string] $What, [double] $Seconds = 20) {
     $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
     while ([DateTime]::UtcNow -lt $deadline) {

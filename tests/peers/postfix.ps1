@@ -47,7 +47,7 @@ service anvil {
 }
 
 function Start-PostfixPeer([string] $RunDir, [int] $SmtpPort, [int] $SmtpsPort, [int] $SubmissionPort,
-    [string] $CertFile, [string] $KeyFile) {
+    [string] $CertFile, [string] $KeyFile, [string] $ImplicitTlsHost) {
     $etc = Join-Path $RunDir 'etc'
     $mail = Join-Path $RunDir 'mail'
     New-Item -ItemType Directory -Force -Path $etc, (Join-Path $RunDir 'queue'), (Join-Path $RunDir 'data'), $mail | Out-Null
@@ -102,6 +102,7 @@ header_checks = regexp:$etc/header_checks
 127.0.0.1:$SmtpPort inet n - n - - smtpd
 127.0.0.1:$SmtpsPort inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
 127.0.0.1:$SubmissionPort inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+$(if ($ImplicitTlsHost) { "${ImplicitTlsHost}:465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes" })
 cleanup unix n - n - 0 cleanup
 qmgr unix n - n 300 1 qmgr
 tlsmgr unix - - n 1000? 1 tlsmgr
@@ -134,6 +135,9 @@ postlog unix-dgram n - n - 1 postlogd
     if ($LASTEXITCODE -ne 0) { throw "postfix start failed: $out (log: $RunDir/maillog)" }
     foreach ($port in $SmtpPort, $SmtpsPort, $SubmissionPort) {
         Wait-Until { Test-TcpPort -Port $port } "Postfix on 127.0.0.1:$port" -Seconds 20
+    }
+    if ($ImplicitTlsHost) {
+        Wait-Until { Test-TcpPort -Port 465 -Address $ImplicitTlsHost } "Postfix on ${ImplicitTlsHost}:465" -Seconds 20
     }
 }
 

@@ -140,7 +140,8 @@ namespace SmtpTools
             {
                 SmtpReply? reply;
                 SmtpReply? intermediate = null;
-                string sent = line;
+                // A password typed as "AUTH PLAIN <base64>" or as the answer to a 334 is shown redacted here too.
+                string sent = SmtpRedaction.TypedLine(line, _session.LastReply);
                 switch (verb)
                 {
                     case "STARTTLS":

@@ -61,6 +61,19 @@ namespace SmtpTools
         /// <summary>The reason without the server and stage.</summary>
         public string Reason => _reason;
 
+        /// <summary>
+        /// True when the failure came after the whole message was on the wire (the final dot, or BDAT LAST and its
+        /// chunk) and before the server's answer: the server may have the message, so it must not be sent again.
+        /// Set by the session when it happens, never worked out from the transcript's text.
+        /// </summary>
+        public bool MessageMayHaveBeenDelivered { get; internal set; }
+
+        /// <summary>The kind, when the place that raised it knew better than the exception's type.</summary>
+        internal SmtpFailureKind? Kind { get; set; }
+
+        /// <summary>What went wrong, as a stable name (also the error id).</summary>
+        public SmtpFailureKind FailureKind => SmtpFailures.Classify(this);
+
         /// <summary>A sentence naming the server, the stage and the reason.</summary>
         public override string Message => Host == null
             ? _reason
@@ -154,6 +167,9 @@ namespace SmtpTools
 
         /// <summary>What was learned about the TLS session before it was refused, when anything was.</summary>
         public SmtpTlsInfo? Tls { get; }
+
+        /// <summary>True when the server answered the handshake in plain SMTP (implicit TLS to a plain port).</summary>
+        public bool PlainTextServer { get; internal set; }
     }
 
     /// <summary>Why authentication failed or was not attempted; lets callers pick a stable error id.</summary>

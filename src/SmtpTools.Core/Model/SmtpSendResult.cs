@@ -6,24 +6,33 @@ namespace SmtpTools
     /// <summary>What became of one message (or, with direct delivery, of its copy for one domain).</summary>
     public enum SmtpSendStatus
     {
-        /// <summary>The server answered 250 to the data: it took responsibility for the message.</summary>
+        /// <summary>The server answered 250 to the data for every recipient: it took responsibility for them all.</summary>
         Sent,
+        /// <summary>The server answered 250 to the data, but refused some recipients (see RejectedRecipients).</summary>
+        PartiallySent,
         /// <summary>Written as an .eml file into a pickup folder.</summary>
         Written,
-        /// <summary>Not sent: refused, or no connection could carry it.</summary>
-        Failed,
+        /// <summary>A server refused it for good (sender, every recipient, the data, its size); sending it again
+        /// unchanged will not help.</summary>
+        Rejected,
+        /// <summary>Not sent for now (a 4xx, no connection, a timeout before the data was complete); it may go
+        /// through later, and -RetryCount retries it.</summary>
+        Deferred,
         /// <summary>
         /// The whole message went out but the server's answer to its end never came: it may or may not have been
-        /// delivered, so it is not retried (that could deliver it twice).
+        /// delivered, so it is never retried (that could deliver it twice).
         /// </summary>
         Unknown,
+        /// <summary>Never offered to a server: TLS or the login failed first, or the command stopped.</summary>
+        NotAttempted,
     }
 
     /// <summary>The outcome of Send-SmtpMessage for one message: recipients, replies, connection and transcript.</summary>
     public sealed class SmtpSendResult
     {
         internal SmtpSendResult(string? messageId, string? domain, string server, int port, string? address,
-            SmtpTlsInfo? tls, int sessionId, SmtpSendStatus status, string from, IReadOnlyList<string> accepted,
+            SmtpTlsInfo? tls, int sessionId, SmtpSendStatus status, SmtpFailureKind? failureKind, string from,
+            IReadOnlyList<string> recipients, IReadOnlyList<string> accepted,
             IReadOnlyList<SmtpRecipientResult> rejected, SmtpReply? dataReply, int attempts, TimeSpan elapsed,
             IReadOnlyList<SmtpTranscriptEntry> transcript, string? path = null, string? error = null)
         {
@@ -35,7 +44,9 @@ namespace SmtpTools
             Tls = tls;
             SessionId = sessionId;
             Status = status;
+            FailureKind = failureKind;
             From = from;
+            Recipients = recipients;
             AcceptedRecipients = accepted;
             RejectedRecipients = rejected;
             DataReply = dataReply;
@@ -67,14 +78,23 @@ namespace SmtpTools
         /// <summary>Which connection carried the message: results with the same id shared one connection.</summary>
         public int SessionId { get; }
 
-        /// <summary>Sent, Written, Failed or Unknown.</summary>
+        /// <summary>Sent, PartiallySent, Written, Rejected, Deferred, Unknown or NotAttempted.</summary>
         public SmtpSendStatus Status { get; }
 
+        /// <summary>Why it was not sent, as the stable error id; null when it was.</summary>
+        public SmtpFailureKind? FailureKind { get; }
+
         /// <summary>True only when the server answered 250 to the data for at least one recipient.</summary>
-        public bool Delivered => Status == SmtpSendStatus.Sent;
+        public bool Delivered => Status == SmtpSendStatus.Sent || Status == SmtpSendStatus.PartiallySent;
+
+        /// <summary>The server's queue id from its answer to the data ("queued as 4Xk2…"), when it gave one.</summary>
+        public string? QueueId => DataReply != null && DataReply.IsPositive ? QueueIds.Find(DataReply.Text) : null;
 
         /// <summary>The envelope sender (MAIL FROM); empty for the null sender.</summary>
         public string From { get; }
+
+        /// <summary>Every envelope recipient of the message (of this domain, with direct delivery): To, Cc and Bcc.</summary>
+        public IReadOnlyList<string> Recipients { get; }
 
         /// <summary>The recipients the server accepted and the message was delivered to.</summary>
         public IReadOnlyList<string> AcceptedRecipients { get; }
@@ -99,5 +119,35 @@ namespace SmtpTools
 
         /// <summary>Why the message was not sent, in words; null when it was.</summary>
         public string? Error { get; }
+    }
+}
+
+namespace SmtpTools
+{
+    /// <summary>Finds the queue id in a positive reply to the data, in the forms the common servers use.</summary>
+    internal static class QueueIds
+    {
+        private static readonly System.Text.RegularExpressions.Regex[] Forms =
+        {
+            // Postfix "Ok: queued as 4Xk2…", Exim "OK id=1abc-…", Sendmail "… Message accepted for delivery",
+            // Exchange "[InternalId=…] Queued mail for delivery", Gmail "OK  1712345678 a1-…gsmtp".
+            new System.Text.RegularExpressions.Regex(@"queued as ([A-Za-z0-9._-]+)",
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase),
+            new System.Text.RegularExpressions.Regex(@"\bid=([A-Za-z0-9._-]+)",
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase),
+            new System.Text.RegularExpressions.Regex(@"InternalId=([0-9]+)"),
+            new System.Text.RegularExpressions.Regex(@"^([A-Za-z0-9]{8,}) Message accepted"),
+            new System.Text.RegularExpressions.Regex(@"(\S+) - gsmtp"),
+        };
+
+        internal static string? Find(string text)
+        {
+            foreach (var form in Forms)
+            {
+                var match = form.Match(text);
+                if (match.Success) return match.Groups[1].Value;
+            }
+            return null;
+        }
     }
 }

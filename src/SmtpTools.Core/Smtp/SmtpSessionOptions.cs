@@ -96,6 +96,10 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Block the calling thread on socket I/O instead of awaiting it (see BlockingStream).</summary>
         internal bool BlockingIo { get; set; }
 
+        /// <summary>The clock transcript entries are stamped with; shared by a sender and its sessions, so that
+        /// one result's transcript never goes back in time. A new one per session when null.</summary>
+        internal SmtpClock? Clock { get; set; }
+
         /// <summary>The effective TLS mode: Auto resolved by port.</summary>
         internal SmtpTlsMode EffectiveTls => Tls == SmtpTlsMode.Auto
             ? (Port == 465 ? SmtpTlsMode.Implicit : SmtpTlsMode.StartTlsWhenAvailable)

@@ -1,8 +1,6 @@
 using System;
-using System.Diagnostics;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using System.Net.Mail;
 using System.Threading;
 using System.Threading.Tasks;
@@ -11,18 +9,14 @@ using SmtpTools.Core.Mime;
 
 namespace SmtpTools.Core.Smtp
 {
-    /// <summary>How Send-SmtpMessage reaches servers: one smart host, or each domain's mail exchangers.</summary>
-    internal sealed class SmtpSubmitOptions
+    /// <summary>Where messages go, and how: the connection, the route, retries and the sinks.</summary>
+    internal sealed class SmtpSubmitOptions : SmtpConnectionSettings
     {
-        internal string Server { get; set; } = string.Empty;
-        internal int Port { get; set; } = 25;
-        internal SmtpTlsMode Tls { get; set; } = SmtpTlsMode.Auto;
-        internal string? ClientName { get; set; }
-        internal bool SkipCertificateCheck { get; set; }
-        internal bool AllowUnencryptedAuthentication { get; set; }
-        internal TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
-        internal SmtpCredential? Credential { get; set; }
-        internal string? Mechanism { get; set; }
+        /// <summary>Smart host (the default), each domain's mail exchangers, or a pickup folder.</summary>
+        internal SmtpRoute Route { get; set; } = SmtpRoute.SmartHost;
+
+        /// <summary>The pickup folder, for <see cref="SmtpRoute.PickupDirectory"/> (a full path).</summary>
+        internal string? PickupDirectory { get; set; }
 
         /// <summary>Extra attempts after a transient failure (4xx, or a connection lost before the data was taken).</summary>
         internal int RetryCount { get; set; }
@@ -30,48 +24,56 @@ namespace SmtpTools.Core.Smtp
         /// <summary>The wait before the first retry; each later one waits twice as long.</summary>
         internal TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-        /// <summary>Receives every transcript entry as it happens (the verbose stream).</summary>
+        /// <summary>Receives every transcript entry as it happens (the verbose stream); called from any thread.</summary>
         internal ITranscriptSink? LiveTranscript { get; set; }
 
+        /// <summary>Receives stage and byte progress; called from any thread.</summary>
         internal IProgress<SmtpProgress>? Progress { get; set; }
 
         /// <summary>DNS settings for direct delivery.</summary>
         internal MxRouterOptions Dns { get; set; } = new MxRouterOptions();
-
-        /// <summary>Block the calling thread on socket I/O instead of awaiting it (see BlockingStream).</summary>
-        internal bool BlockingIo { get; set; }
-
-        /// <summary>A copy that can be given sinks of its own (one per connection).</summary>
-        internal SmtpSubmitOptions Clone() => (SmtpSubmitOptions)MemberwiseClone();
     }
 
-    /// <summary>One result plus what went wrong, for the cmdlet to turn into errors.</summary>
+    /// <summary>The three ways Send-SmtpMessage delivers.</summary>
+    internal enum SmtpRoute
+    {
+        /// <summary>Through one server (the smart host), which relays.</summary>
+        SmartHost,
+        /// <summary>To each recipient domain's mail exchangers, in RFC 5321 §5.1 order.</summary>
+        DirectToMx,
+        /// <summary>As an .eml file into a folder an MTA picks up from.</summary>
+        PickupDirectory,
+    }
+
+    /// <summary>One result, plus the failure behind it, for the cmdlet to turn into errors.</summary>
     internal sealed class SmtpSubmitOutcome
     {
-        internal SmtpSubmitOutcome(SmtpSendResult result, Exception? failure, bool dataRefused, bool nullMx = false)
+        internal SmtpSubmitOutcome(SmtpSendResult result, Exception? failure, bool stopsBatch = false)
         {
-            NullMx = nullMx;
             Result = result;
             Failure = failure;
-            DataRefused = dataRefused;
+            StopsBatch = stopsBatch;
         }
 
         internal SmtpSendResult Result { get; }
 
-        /// <summary>Why no server took the message: an SmtpException or a DnsResolutionException; null otherwise.</summary>
+        /// <summary>Why the message did not get through (an SmtpException or DnsResolutionException), when one was
+        /// thrown; null when the server's replies say it all (refused recipients, refused data).</summary>
         internal Exception? Failure { get; }
 
-        /// <summary>True when the server refused the data itself (5xx or 4xx after the last retry).</summary>
-        internal bool DataRefused { get; }
-
-        /// <summary>True when the domain publishes a null MX (RFC 7505): it accepts no mail at all.</summary>
-        internal bool NullMx { get; }
+        /// <summary>
+        /// True when the smart host itself cannot be used (no connection, greeting refused, TLS or login failed, after
+        /// any retries): no later message would get through either, so the command stops after this one.
+        /// </summary>
+        internal bool StopsBatch { get; }
     }
 
     /// <summary>
-    /// Sends messages one after the other, keeping the connection (and its login) open between them, so a pipeline of
-    /// thousands of messages costs one TCP, TLS and AUTH handshake. Retries transient failures with backoff; with
-    /// direct delivery tries each domain's exchangers in RFC 5321 §5.1 order.
+    /// Sends messages one after the other over one connection, keeping it (and its login) open between them, so a
+    /// pipeline of thousands of messages costs one TCP, TLS and AUTH handshake. Retries transient failures with
+    /// backoff; with direct delivery tries each domain's exchangers in RFC 5321 §5.1 order. One result per message
+    /// (per domain with direct delivery), each with a <see cref="SmtpSendStatus"/> and, when not sent, a
+    /// <see cref="SmtpFailureKind"/>.
     /// </summary>
     internal sealed class SmtpSubmitter : IDisposable
     {
@@ -89,12 +91,41 @@ namespace SmtpTools.Core.Smtp
             _recorder = new MessageRecorder(options);
         }
 
+        /// <summary>Delivers one message by the options' route: one outcome, or one per domain for direct delivery.</summary>
+        internal async Task<IReadOnlyList<SmtpSubmitOutcome>> DeliverAsync(MimeMessageContent content,
+            CancellationToken cancellationToken)
+        {
+            switch (_options.Route)
+            {
+                case SmtpRoute.DirectToMx:
+                    return await SendDirectAsync(content, cancellationToken).ConfigureAwait(false);
+                case SmtpRoute.PickupDirectory:
+                    return new[] { await WriteToPickupAsync(content, cancellationToken).ConfigureAwait(false) };
+                default:
+                    return new[] { await SendAsync(content, cancellationToken).ConfigureAwait(false) };
+            }
+        }
+
         /// <summary>Sends through the smart host.</summary>
         internal async Task<SmtpSubmitOutcome> SendAsync(MimeMessageContent content, CancellationToken cancellationToken)
         {
             var target = new Target(_options.Server, _options.Server, null);
-            return await DeliverAsync(content, null, new[] { target }, content.Envelope.Recipients, cancellationToken)
-                .ConfigureAwait(false);
+            return await DeliverToAsync(content, null, new[] { target }, content.Envelope.Recipients,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<SmtpSubmitOutcome> WriteToPickupAsync(MimeMessageContent content,
+            CancellationToken cancellationToken)
+        {
+            DateTimeOffset started = _recorder.Now;
+            string written = await PickupDirectoryWriter.WriteAsync(content, _options.PickupDirectory!,
+                cancellationToken).ConfigureAwait(false);
+            var result = new SmtpSendResult(content.MessageId, null, _options.PickupDirectory!, 0, null, null, 0,
+                SmtpSendStatus.Written, null, content.Envelope.MailFrom, content.Envelope.Recipients.ToArray(),
+                content.Envelope.Recipients.ToArray(),
+                Array.Empty<SmtpRecipientResult>(), null, 1, _recorder.Now - started,
+                Array.Empty<SmtpTranscriptEntry>(), written);
+            return new SmtpSubmitOutcome(result, null);
         }
 
         /// <summary>Sends to each recipient domain's mail exchangers; one outcome per domain.</summary>
@@ -107,7 +138,7 @@ namespace SmtpTools.Core.Smtp
             foreach (var group in byDomain)
             {
                 var started = _recorder.Now;
-                List<SmtpTranscriptEntry> transcript = _recorder.Begin();
+                _recorder.Begin();
                 MailRoute route;
                 try
                 {
@@ -116,15 +147,15 @@ namespace SmtpTools.Core.Smtp
                 }
                 catch (DnsResolutionException ex)
                 {
-                    outcomes.Add(FailedOutcome(content, group.Key, group.Key, ex, started));
+                    outcomes.Add(FailedOutcome(content, group.Key, group.ToList(), ex, SmtpFailures.Dns(ex.Kind), started));
                     continue;
                 }
                 if (route.IsNullMx)
                 {
                     var ex = new DnsResolutionException(group.Key, DnsFailureKind.NoMailRecords,
                         $"The domain {group.Key} accepts no mail: it publishes a null MX record (RFC 7505).");
-                    outcomes.Add(FailedOutcome(content, group.Key, group.Key, ex, started,
-                        nullMx: true));
+                    outcomes.Add(FailedOutcome(content, group.Key, group.ToList(), ex, SmtpFailureKind.MailExchangerNullMx,
+                        started));
                     continue;
                 }
 
@@ -143,8 +174,8 @@ namespace SmtpTools.Core.Smtp
                     targets.AddRange(exchanger.Addresses.Select(a => new Target(a.ToString(), exchanger.Host,
                         exchanger.Host.TrimEnd('.'))));
                 }
-                outcomes.Add(await DeliverAsync(content, group.Key, targets, group.ToList(), cancellationToken,
-                    transcript, started, skipped).ConfigureAwait(false));
+                outcomes.Add(await DeliverToAsync(content, group.Key, targets, group.ToList(), cancellationToken,
+                    started, skipped, begun: true).ConfigureAwait(false));
             }
             return outcomes;
         }
@@ -161,58 +192,41 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Closes the connection without QUIT.</summary>
         public void Dispose() => DropSession();
 
-        private async Task<SmtpSubmitOutcome> DeliverAsync(MimeMessageContent content, string? domain,
+        private async Task<SmtpSubmitOutcome> DeliverToAsync(MimeMessageContent content, string? domain,
             IReadOnlyList<Target> targets, IReadOnlyList<string> recipients, CancellationToken cancellationToken,
-            List<SmtpTranscriptEntry>? transcript = null, DateTimeOffset? started = null,
-            IReadOnlyList<string>? skipped = null)
+            DateTimeOffset? started = null, IReadOnlyList<string>? skipped = null, bool begun = false)
         {
-            transcript ??= _recorder.Begin();
+            if (!begun) _recorder.Begin();
             DateTimeOffset start = started ?? _recorder.Now;
-            var accepted = new List<string>();
-            var finalRejections = new Dictionary<string, SmtpRecipientResult>(StringComparer.OrdinalIgnoreCase);
-            var lastReplies = new Dictionary<string, SmtpRecipientResult>(StringComparer.OrdinalIgnoreCase);
-            var pending = recipients.ToList();
-            Exception? failure = null;
-            bool dataRefused = false;
-            SmtpReply? dataReply = null;
+            var attempt = new Attempt(recipients);
             Target? used = null;
             int attempts = 0;
-            bool unknown = false;
-            // Each host tried and why it failed (the last reason per host), so that "every MX is down" names them all.
-            var tried = new List<KeyValuePair<string, string>>();
-            void Tried(Target target, SmtpException ex)
-            {
-                string who = $"{target.Display} ({FormatEndpoint(target.Host)})";
-                string why = $"{who} at stage {ex.Stage}: {ex.Reason.TrimEnd('.')}";
-                int at = tried.FindIndex(t => t.Key == target.Key);
-                if (at >= 0) tried[at] = new KeyValuePair<string, string>(target.Key, why);
-                else tried.Add(new KeyValuePair<string, string>(target.Key, why));
-            }
+            bool permanent = false;
 
             if (targets.Count == 0)
             {
                 string why = skipped != null && skipped.Count > 0
                     ? " (" + string.Join("; ", skipped) + ")"
                     : string.Empty;
-                failure = new DnsResolutionException(domain ?? string.Empty, DnsFailureKind.NoMailRecords,
-                    $"No mail exchanger of {domain} has an address to connect to{why}.");
+                attempt.Fail(new DnsResolutionException(domain ?? string.Empty, DnsFailureKind.NoMailRecords,
+                    $"No mail exchanger of {domain} has an address to connect to{why}."));
             }
 
-            while (pending.Count > 0 && targets.Count > 0 && attempts <= _options.RetryCount)
+            while (attempt.Pending.Count > 0 && targets.Count > 0 && attempts <= _options.RetryCount && !permanent)
             {
                 if (attempts > 0)
                 {
                     // Backoff doubles each time: the server asked us to come back later, not at once.
                     TimeSpan wait = TimeSpan.FromTicks(_options.RetryDelay.Ticks * (1L << Math.Min(attempts - 1, 10)));
-                    _recorder.Info($"Retrying in {wait.TotalSeconds:0.#} s (attempt {attempts + 1} of {_options.RetryCount + 1}).");
+                    _recorder.Info($"Retrying in {wait.TotalSeconds:0.#} s (attempt {attempts + 1} of " +
+                                   $"{_options.RetryCount + 1}).");
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
                 attempts++;
-                bool permanent = false;
 
                 foreach (Target target in targets)
                 {
-                    if (pending.Count == 0 || permanent) break;
+                    if (attempt.Pending.Count == 0 || permanent) break;
                     SmtpSession session;
                     bool reused;
                     try
@@ -221,11 +235,14 @@ namespace SmtpTools.Core.Smtp
                     }
                     catch (SmtpException ex)
                     {
-                        failure = ex;
-                        Tried(target, ex);
-                        _recorder.Info($"Could not connect to {target.Display} ({FormatEndpoint(target.Host)}).");
+                        attempt.Fail(ex, target, _options.Port);
+                        _recorder.Info(Describe(target, ex));
                         // A refused login or a certificate we may not trust will not get better at the next address.
-                        if (ex is SmtpAuthenticationException || ex is SmtpTlsException) { permanent = true; }
+                        if (ex is SmtpAuthenticationException || ex is SmtpTlsException ||
+                            ex.FailureKind == SmtpFailureKind.SmtpTlsModeMismatch)
+                        {
+                            permanent = true;
+                        }
                         continue;
                     }
                     used = target;
@@ -233,96 +250,134 @@ namespace SmtpTools.Core.Smtp
                     SmtpTransactionResult txn;
                     try
                     {
-                        txn = await SendOnSessionAsync(session, reused, target, content, pending, cancellationToken)
-                            .ConfigureAwait(false);
+                        txn = await SendOnSessionAsync(session, reused, target, content, attempt.Pending,
+                            cancellationToken).ConfigureAwait(false);
                     }
                     catch (SmtpException ex)
                     {
-                        failure = ex;
-                        Tried(target, ex);
-                        DropSession();
-                        // A reply to the data (421 after the final dot) is an answer: not delivered, and retryable.
-                        // Only silence or a lost connection after the whole message leaves the outcome unknown.
-                        if (!(ex is SmtpCommandException) && DataWasComplete(transcript))
+                        attempt.Fail(ex, target, _options.Port);
+                        // A message refused before any command (size, SMTPUTF8) leaves the connection usable.
+                        if (session.State != SmtpSessionState.Ready) DropSession();
+                        // Only silence or a lost connection after the whole message leaves the outcome unknown; a
+                        // reply to the data (421 after the final dot) is an answer: not delivered, and retryable.
+                        if (ex.MessageMayHaveBeenDelivered)
                         {
-                            unknown = true;
-                            pending.Clear();
+                            attempt.Unknown = true;
                             break;
                         }
-                        // MAIL FROM refused for good: another server would refuse the same sender.
-                        if (ex is SmtpCommandException c && c.Reply.IsPermanent) permanent = true;
+                        // A refusal the next server would repeat: the message itself (SIZE, SMTPUTF8) or the sender.
+                        if (ex.Kind.HasValue || (ex is SmtpCommandException c && c.Reply.IsPermanent)) permanent = true;
                         continue;
                     }
 
-                    failure = null;
-                    foreach (SmtpRecipientResult r in txn.Recipients) lastReplies[r.Address] = r;
-                    var rcptPermanent = txn.Recipients.Where(r => r.Reply.IsPermanent).ToList();
-                    foreach (SmtpRecipientResult r in rcptPermanent) finalRejections[r.Address] = r;
-                    dataReply = txn.DataReply ?? dataReply;
-                    List<string> acceptedNow = txn.AcceptedRecipients.ToList();
-                    if (acceptedNow.Count > 0 && txn.DataReply != null)
-                    {
-                        if (txn.Delivered)
-                        {
-                            accepted.AddRange(acceptedNow);
-                        }
-                        else
-                        {
-                            dataRefused = true;
-                            foreach (string a in acceptedNow)
-                            {
-                                var r = new SmtpRecipientResult(a, txn.DataReply);
-                                lastReplies[a] = r;
-                                if (txn.DataReply.IsPermanent) finalRejections[a] = r;
-                            }
-                            if (txn.DataReply.IsPermanent) permanent = true;
-                        }
-                    }
-                    pending = pending.Where(p => !accepted.Contains(p, StringComparer.OrdinalIgnoreCase) &&
-                                                 !finalRejections.ContainsKey(p)).ToList();
+                    if (attempt.Take(txn)) permanent = true;
                     // RFC 5321 §5.1: a 5xx ends the attempt at this domain; a 4xx moves on to the next exchanger.
-                    if (rcptPermanent.Count > 0 && pending.Count == 0) break;
+                    if (attempt.Pending.Count == 0) break;
                 }
-                if (permanent) break;
+                if (attempt.Unknown) break;
             }
 
-            if (pending.Count > 0 && failure == null && !dataRefused && lastReplies.Count == 0 && targets.Count > 0)
+            return Finish(content, domain, recipients, targets, skipped, used, attempts, start, attempt);
+        }
+
+        private SmtpSubmitOutcome Finish(MimeMessageContent content, string? domain, IReadOnlyList<string> recipients,
+            IReadOnlyList<Target> targets,
+            IReadOnlyList<string>? skipped, Target? used, int attempts, DateTimeOffset start, Attempt attempt)
+        {
+            IReadOnlyList<SmtpRecipientResult> rejected = attempt.Rejected();
+            Exception? failure = attempt.Failure;
+            SmtpSendStatus status;
+            SmtpFailureKind? kind = null;
+            string? error = null;
+            SmtpReply? dataReply = attempt.DataReply;
+            if (attempt.Accepted.Count > 0)
             {
-                failure = new InvalidOperationException("No server could be reached.");
+                status = rejected.Count > 0 ? SmtpSendStatus.PartiallySent : SmtpSendStatus.Sent;
+                failure = null;
             }
-            if (!dataRefused && pending.Any(p => lastReplies.TryGetValue(p, out var r) && r.Reply.Code == 250))
+            else if (attempt.Unknown)
             {
-                // Accepted at RCPT but the data never went through: the reason is the failure, not the RCPT reply.
-                dataRefused = failure == null;
+                status = SmtpSendStatus.Unknown;
+                kind = SmtpFailureKind.SmtpDeliveryUnknown;
+                error = "The message was sent but the server's answer never came; it may or may not have been " +
+                        "delivered.";
+            }
+            else if (attempt.DataRefused && dataReply != null)
+            {
+                bool transient = dataReply.IsTransient;
+                status = transient ? SmtpSendStatus.Deferred : SmtpSendStatus.Rejected;
+                kind = transient ? SmtpFailureKind.SmtpTransientFailure : SmtpFailureKind.SmtpDataRejected;
+                error = $"The server refused the message: {dataReply.Code} {dataReply.Text}";
+                failure = null;
+            }
+            else if (failure == null && rejected.Count > 0)
+            {
+                bool transient = rejected.All(r => r.Reply.IsTransient);
+                status = transient ? SmtpSendStatus.Deferred : SmtpSendStatus.Rejected;
+                kind = transient ? SmtpFailureKind.SmtpTransientFailure : SmtpFailureKind.SmtpNoRecipientAccepted;
+                error = "No recipient was accepted: " + string.Join("; ", rejected.Select(r =>
+                    $"{r.Address}: {r.Reply.Code} {r.Reply.Text}"));
+            }
+            else
+            {
+                failure ??= new SmtpConnectException("no server could be reached.");
+                if (failure is SmtpException lastFailure && domain != null &&
+                    attempt.Tried.Count + (skipped?.Count ?? 0) > 1)
+                {
+                    failure = AllExchangersFailed(domain, attempt.Tried.Select(t => t.Value), skipped, lastFailure);
+                }
+                kind = SmtpFailures.Classify(failure);
+                status = StatusOf(failure, kind.Value);
+                error = failure.Message;
             }
 
-            var rejected = new List<SmtpRecipientResult>();
-            foreach (string r in recipients)
-            {
-                if (accepted.Contains(r, StringComparer.OrdinalIgnoreCase)) continue;
-                if (finalRejections.TryGetValue(r, out var final)) rejected.Add(final);
-                else if (lastReplies.TryGetValue(r, out var last) && !last.Accepted) rejected.Add(last);
-            }
-
-            SmtpSendStatus status = accepted.Count > 0 ? SmtpSendStatus.Sent
-                : unknown ? SmtpSendStatus.Unknown : SmtpSendStatus.Failed;
-            if (status == SmtpSendStatus.Failed && failure is SmtpException lastFailure && domain != null &&
-                tried.Count + (skipped?.Count ?? 0) > 1)
-            {
-                failure = AllExchangersFailed(domain, tried.Select(t => t.Value), skipped, lastFailure);
-            }
-            string? error = status == SmtpSendStatus.Sent ? null
-                : unknown ? "The message was sent but the server's answer never came; it may or may not have been delivered."
-                : failure?.Message ?? (dataRefused && dataReply != null
-                    ? $"The server refused the message: {dataReply.Code} {dataReply.Text}"
-                    : "No recipient was accepted.");
-            var result = new SmtpSendResult(content.MessageId, domain, used?.Display ?? targets.FirstOrDefault()?.Display
-                ?? domain ?? _options.Server, _options.Port,
-                _session != null && used != null && _sessionKey == used.Key ? _session.RemoteEndPoint?.ToString() : null,
-                _session != null && used != null && _sessionKey == used.Key ? _session.Tls : null,
-                used != null ? _sessionId : 0, status, content.Envelope.MailFrom, accepted, rejected,
+            bool current = _session != null && used != null && _sessionKey == used.Key;
+            var result = new SmtpSendResult(content.MessageId, domain,
+                used?.Display ?? targets.FirstOrDefault()?.Display ?? domain ?? _options.Server, _options.Port,
+                current ? _session!.RemoteEndPoint?.ToString() : null, current ? _session!.Tls : null,
+                used != null ? _sessionId : 0, status, kind, content.Envelope.MailFrom, recipients, attempt.Accepted, rejected,
                 dataReply, Math.Max(attempts, 1), _recorder.Now - start, _recorder.End(), error: error);
-            return new SmtpSubmitOutcome(result, status == SmtpSendStatus.Sent ? null : failure, dataRefused);
+            bool stops = _options.Route == SmtpRoute.SmartHost && failure is SmtpException se &&
+                         se.Stage < SmtpStage.MailFrom && !se.MessageMayHaveBeenDelivered &&
+                         attempt.Accepted.Count == 0;
+            return new SmtpSubmitOutcome(result, status == SmtpSendStatus.Sent ? null : failure, stops);
+        }
+
+        /// <summary>
+        /// Deferred when trying again later may work; NotAttempted when the message never reached a transaction
+        /// (TLS, login, input the server cannot take); Rejected when a server refused it for good.
+        /// </summary>
+        private static SmtpSendStatus StatusOf(Exception failure, SmtpFailureKind kind)
+        {
+            switch (kind)
+            {
+                case SmtpFailureKind.SmtpConnectFailed:
+                case SmtpFailureKind.SmtpTimeout:
+                case SmtpFailureKind.SmtpTransientFailure:
+                case SmtpFailureKind.SmtpProtocolViolation:
+                case SmtpFailureKind.DnsTimeout:
+                case SmtpFailureKind.DnsServerFailure:
+                case SmtpFailureKind.DnsServerUnreachable:
+                    return SmtpSendStatus.Deferred;
+                case SmtpFailureKind.Cancelled:
+                    return SmtpSendStatus.NotAttempted;
+            }
+            if (failure is SmtpException smtp && smtp.Stage < SmtpStage.MailFrom) return SmtpSendStatus.NotAttempted;
+            return SmtpSendStatus.Rejected;
+        }
+
+        // The last line of the transcript names what really failed, not "could not connect" for a refused login.
+        private string Describe(Target target, SmtpException ex)
+        {
+            string who = $"{target.Display} ({FormatEndpoint(target.Host)})";
+            return ex.Stage switch
+            {
+                SmtpStage.Connect when ex is SmtpConnectException => $"Could not connect to {who}.",
+                SmtpStage.Auth => $"{who} did not accept the login: {ex.Reason}",
+                SmtpStage.StartTls => $"TLS with {who} failed: {ex.Reason}",
+                _ when ex is SmtpTlsException => $"TLS with {who} failed: {ex.Reason}",
+                _ => $"{who} failed at stage {ex.Stage}: {ex.Reason}",
+            };
         }
 
         // One error for the domain that names every exchanger tried and why, not just the last one.
@@ -334,19 +389,21 @@ namespace SmtpTools.Core.Smtp
                             string.Join("; ", hosts) + ".";
             SmtpException all = last is SmtpConnectException
                 ? new SmtpConnectException(reason, last)
-                : new SmtpException(reason, last.Stage, last.LastReply, last);
+                : new SmtpException(reason, last.Stage, last.LastReply, last) { Kind = last.FailureKind };
             return all.WithContext(domain, _options.Port, last.Stage, last.Transcript, last.LastReply);
         }
 
-        private SmtpSubmitOutcome FailedOutcome(MimeMessageContent content, string domain, string server,
-            Exception failure, DateTimeOffset started, bool nullMx = false)
+        private SmtpSubmitOutcome FailedOutcome(MimeMessageContent content, string domain,
+            IReadOnlyList<string> recipients, Exception failure,
+            SmtpFailureKind kind, DateTimeOffset started)
         {
             _recorder.Info(failure.Message);
-            var result = new SmtpSendResult(content.MessageId, domain, server, _options.Port, null, null, 0,
-                SmtpSendStatus.Failed, content.Envelope.MailFrom, Array.Empty<string>(),
+            SmtpSendStatus status = StatusOf(failure, kind);
+            var result = new SmtpSendResult(content.MessageId, domain, domain, _options.Port, null, null, 0,
+                status, kind, content.Envelope.MailFrom, recipients, Array.Empty<string>(),
                 Array.Empty<SmtpRecipientResult>(), null, 1, _recorder.Now - started, _recorder.End(),
                 error: failure.Message);
-            return new SmtpSubmitOutcome(result, failure, false, nullMx);
+            return new SmtpSubmitOutcome(result, failure);
         }
 
         private async Task<SmtpTransactionResult> SendOnSessionAsync(SmtpSession session, bool reused, Target target,
@@ -357,7 +414,7 @@ namespace SmtpTools.Core.Smtp
             {
                 return await session.SendAsync(envelope, content, cancellationToken).ConfigureAwait(false);
             }
-            catch (SmtpException ex) when (reused && ex.Stage == SmtpStage.MailFrom &&
+            catch (SmtpException ex) when (reused && ex.Stage == SmtpStage.MailFrom && !ex.Kind.HasValue &&
                                            (!(ex is SmtpCommandException command) || command.Reply.Code == 421))
             {
                 // The server closed an idle connection between two messages (silently, or with Postfix's 421 idle
@@ -389,27 +446,20 @@ namespace SmtpTools.Core.Smtp
         private async Task<(SmtpSession Session, bool Reused)> GetSessionAsync(Target target,
             CancellationToken cancellationToken)
         {
-            if (_session != null && _sessionKey == target.Key) return (_session, true);
+            if (_session != null && _sessionKey == target.Key && _session.State == SmtpSessionState.Ready)
+                return (_session, true);
             DropSession();
 
             // Opportunistic STARTTLS (RFC 7435) without a login: an unverifiable certificate still beats plain text,
             // so it is accepted and its problems are reported. With credentials the certificate must be good.
             SmtpTlsMode mode = _options.Tls;
-            bool opportunistic = !_options.SkipCertificateCheck && _options.Credential == null &&
+            bool opportunistic = !_options.SkipCertificateCheck && _options.Credentials == null &&
                                  (mode == SmtpTlsMode.StartTlsWhenAvailable ||
                                   (mode == SmtpTlsMode.Auto && _options.Port != 465));
-            var sessionOptions = new SmtpSessionOptions(target.Host, _options.Port)
-            {
-                Tls = mode,
-                ClientName = _options.ClientName,
-                SkipCertificateCheck = _options.SkipCertificateCheck || opportunistic,
-                TlsServerName = target.TlsName,
-                AllowUnencryptedAuthentication = _options.AllowUnencryptedAuthentication,
-                Timeouts = SmtpTimeouts.All(_options.Timeout),
-                TranscriptSink = _recorder,
-                Progress = new ProgressForwarder(_options),
-                BlockingIo = _options.BlockingIo,
-            };
+            SmtpSessionOptions sessionOptions = _options.SessionOptions(target.Host, target.TlsName, opportunistic);
+            sessionOptions.TranscriptSink = _recorder;
+            sessionOptions.Progress = _options.Progress;
+            sessionOptions.Clock = _recorder.Clock;
             SmtpSession session = await SmtpSession.ConnectAsync(sessionOptions, cancellationToken)
                 .ConfigureAwait(false);
             try
@@ -420,11 +470,7 @@ namespace SmtpTools.Core.Smtp
                         string.Join("; ", session.Tls.ValidationErrors) +
                         "); without credentials the opportunistic TLS goes on: it still encrypts the message.");
                 }
-                if (_options.Credential != null)
-                {
-                    await session.AuthenticateAsync(_options.Credential, _options.Mechanism, cancellationToken)
-                        .ConfigureAwait(false);
-                }
+                if (_options.Credentials != null) await LogInAsync(session, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -437,6 +483,25 @@ namespace SmtpTools.Core.Smtp
             return (session, false);
         }
 
+        private async Task LogInAsync(SmtpSession session, CancellationToken cancellationToken)
+        {
+            ISmtpCredentialSource source = _options.Credentials!;
+            SmtpCredential credential = await source.GetCredentialAsync(false, cancellationToken).ConfigureAwait(false);
+            SmtpAuthAttempt attempt = await session.TryAuthenticateAsync(credential, _options.Mechanism,
+                cancellationToken).ConfigureAwait(false);
+            if (!attempt.Succeeded && source.CanRefresh && attempt.Reply.Code == 535)
+            {
+                // A token the source thought valid was refused (revoked, or a clock between here and the issuer):
+                // one fresh token, on this connection if the server still talks, never a loop.
+                _recorder.Info($"{attempt.Mechanism} was refused with a token that should still be valid; asking " +
+                               "for a new token once.");
+                credential = await source.GetCredentialAsync(true, cancellationToken).ConfigureAwait(false);
+                attempt = await session.TryAuthenticateAsync(credential, _options.Mechanism, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            if (!attempt.Succeeded) throw session.LoginRefused(attempt, credential);
+        }
+
         private void DropSession()
         {
             _session?.Dispose();
@@ -444,25 +509,92 @@ namespace SmtpTools.Core.Smtp
             _sessionKey = null;
         }
 
-        // The session writes "<message: …>" after the final dot and "BDAT n LAST" before the last chunk: once either
-        // is the last thing we sent, the server may have the whole message, whatever happened next.
-        private static bool DataWasComplete(List<SmtpTranscriptEntry> transcript)
-        {
-            SmtpTranscriptEntry? lastClient;
-            lock (transcript) lastClient = transcript.LastOrDefault(e => e.Direction == SmtpTranscriptDirection.Client);
-            if (lastClient == null) return false;
-            if (lastClient.Text.StartsWith("<message:", StringComparison.Ordinal)) return true;
-            if (!lastClient.Text.StartsWith("<chunk:", StringComparison.Ordinal)) return false;
-            SmtpTranscriptEntry? bdat;
-            lock (transcript)
-            {
-                bdat = transcript.LastOrDefault(e => e.Direction == SmtpTranscriptDirection.Client &&
-                                                     e.Text.StartsWith("BDAT ", StringComparison.Ordinal));
-            }
-            return bdat != null && bdat.Text.EndsWith(" LAST", StringComparison.Ordinal);
-        }
-
         private string FormatEndpoint(string host) => SmtpException.FormatEndpoint(host, _options.Port);
+
+        /// <summary>What one message's attempts have learned so far, recipient by recipient.</summary>
+        private sealed class Attempt
+        {
+            private readonly IReadOnlyList<string> _recipients;
+            private readonly Dictionary<string, SmtpRecipientResult> _final =
+                new Dictionary<string, SmtpRecipientResult>(StringComparer.OrdinalIgnoreCase);
+            private readonly Dictionary<string, SmtpRecipientResult> _last =
+                new Dictionary<string, SmtpRecipientResult>(StringComparer.OrdinalIgnoreCase);
+
+            internal Attempt(IReadOnlyList<string> recipients)
+            {
+                _recipients = recipients;
+                Pending = recipients.ToList();
+            }
+
+            internal List<string> Pending { get; private set; }
+            internal List<string> Accepted { get; } = new List<string>();
+            internal Exception? Failure { get; private set; }
+            internal bool DataRefused { get; private set; }
+            internal SmtpReply? DataReply { get; private set; }
+            internal bool Unknown { get; set; }
+
+            /// <summary>Each host tried and why it failed (the last reason per host), to name them all.</summary>
+            internal List<KeyValuePair<string, string>> Tried { get; } = new List<KeyValuePair<string, string>>();
+
+            internal void Fail(Exception failure, Target? target = null, int port = 0)
+            {
+                Failure = failure;
+                if (target == null || !(failure is SmtpException ex)) return;
+                string why = $"{target.Display} ({SmtpException.FormatEndpoint(target.Host, port)}) at stage " +
+                             $"{ex.Stage}: {ex.Reason.TrimEnd('.')}";
+                int at = Tried.FindIndex(t => t.Key == target.Key);
+                if (at >= 0) Tried[at] = new KeyValuePair<string, string>(target.Key, why);
+                else Tried.Add(new KeyValuePair<string, string>(target.Key, why));
+            }
+
+            /// <summary>Records a transaction; true when it was refused for good.</summary>
+            internal bool Take(SmtpTransactionResult txn)
+            {
+                Failure = null;
+                bool permanent = false;
+                foreach (SmtpRecipientResult r in txn.Recipients)
+                {
+                    _last[r.Address] = r;
+                    if (r.Reply.IsPermanent) _final[r.Address] = r;
+                }
+                DataReply = txn.DataReply ?? DataReply;
+                List<string> acceptedNow = txn.AcceptedRecipients.ToList();
+                if (acceptedNow.Count > 0 && txn.DataReply != null)
+                {
+                    if (txn.Delivered)
+                    {
+                        Accepted.AddRange(acceptedNow);
+                        DataRefused = false;
+                    }
+                    else
+                    {
+                        DataRefused = true;
+                        foreach (string a in acceptedNow)
+                        {
+                            var r = new SmtpRecipientResult(a, txn.DataReply);
+                            _last[a] = r;
+                            if (txn.DataReply.IsPermanent) _final[a] = r;
+                        }
+                        if (txn.DataReply.IsPermanent) permanent = true;
+                    }
+                }
+                Pending = Pending.Where(p => !Accepted.Contains(p, StringComparer.OrdinalIgnoreCase) &&
+                                             !_final.ContainsKey(p)).ToList();
+                return permanent;
+            }
+
+            internal IReadOnlyList<SmtpRecipientResult> Rejected()
+            {
+                var rejected = new List<SmtpRecipientResult>();
+                foreach (string r in _recipients)
+                {
+                    if (Accepted.Contains(r, StringComparer.OrdinalIgnoreCase)) continue;
+                    if (_final.TryGetValue(r, out var final)) rejected.Add(final);
+                    else if (_last.TryGetValue(r, out var last) && !last.Accepted) rejected.Add(last);
+                }
+                return rejected;
+            }
+        }
 
         private sealed class Target
         {
@@ -488,24 +620,17 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Collects the transcript of the message being sent and forwards every entry live.</summary>
         private sealed class MessageRecorder : ITranscriptSink
         {
-            // Read at each write: the cmdlet gives a new live sink for each pipeline input, while one session may
-            // carry many messages.
             private readonly SmtpSubmitOptions _options;
             private List<SmtpTranscriptEntry>? _current;
-            private readonly DateTimeOffset _created = DateTimeOffset.Now;
-            private readonly Stopwatch _clock = Stopwatch.StartNew();
 
             internal MessageRecorder(SmtpSubmitOptions options) => _options = options;
 
-            /// <summary>The time now, without DateTimeOffset.Now's time-zone lookup (see SmtpSession.Now).</summary>
-            internal DateTimeOffset Now => _created + _clock.Elapsed;
+            /// <summary>The clock of every entry this sender records, its sessions' included.</summary>
+            internal SmtpClock Clock { get; } = new SmtpClock();
 
-            internal List<SmtpTranscriptEntry> Begin()
-            {
-                var list = new List<SmtpTranscriptEntry>();
-                Volatile.Write(ref _current, list);
-                return list;
-            }
+            internal DateTimeOffset Now => Clock.Now;
+
+            internal void Begin() => Volatile.Write(ref _current, new List<SmtpTranscriptEntry>());
 
             internal IReadOnlyList<SmtpTranscriptEntry> End()
             {
@@ -514,11 +639,7 @@ namespace SmtpTools.Core.Smtp
                 lock (list) return list.ToArray();
             }
 
-            internal void Info(string text)
-            {
-                TimeSpan elapsed = _clock.Elapsed;
-                Write(new SmtpTranscriptEntry(_created + elapsed, elapsed, SmtpTranscriptDirection.Info, false, text));
-            }
+            internal void Info(string text) => Write(Clock.Entry(SmtpTranscriptDirection.Info, false, text));
 
             public void Write(SmtpTranscriptEntry entry)
             {
@@ -529,16 +650,6 @@ namespace SmtpTools.Core.Smtp
                 }
                 _options.LiveTranscript?.Write(entry);
             }
-        }
-
-        /// <summary>Forwards progress to whatever sink the options hold now (see MessageRecorder).</summary>
-        private sealed class ProgressForwarder : IProgress<SmtpProgress>
-        {
-            private readonly SmtpSubmitOptions _options;
-
-            internal ProgressForwarder(SmtpSubmitOptions options) => _options = options;
-
-            public void Report(SmtpProgress value) => _options.Progress?.Report(value);
         }
     }
 }

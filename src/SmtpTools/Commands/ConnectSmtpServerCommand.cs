@@ -54,7 +54,13 @@ namespace SmtpTools.Commands
         protected override void ProcessRecord()
         {
             var sink = new RelayTranscriptSink();
-            SmtpSessionOptions options = SessionOptions(SmtpServer, Port);
+            (string host, int port, string? serverError) = SplitServer(SmtpServer, Port);
+            if (serverError != null)
+            {
+                WriteError(ServerError(serverError, SmtpServer, Port));
+                return;
+            }
+            SmtpSessionOptions options = SessionOptions(host, port);
             options.TranscriptSink = sink;
             // An interactive session sends what the user types, one command at a time.
             options.UsePipelining = false;
@@ -81,7 +87,7 @@ namespace SmtpTools.Commands
             }
             catch (SmtpException ex)
             {
-                WriteError(SmtpErrors.FromException(ex));
+                WriteError(ErrorMapper.Record(this, ex));
             }
         }
     }

@@ -44,14 +44,8 @@ namespace SmtpTools.Commands
                         sessions.Add(found);
                         continue;
                     }
-                    var record = new ErrorRecord(
-                        new ItemNotFoundException($"There is no SMTP session number {id}."),
-                        "SmtpSessionNotFound", ErrorCategory.ObjectNotFound, id);
-                    record.ErrorDetails = new ErrorDetails($"There is no SMTP session number {id}.")
-                    {
-                        RecommendedAction = "Run Get-SmtpSession to list the open sessions.",
-                    };
-                    WriteError(record);
+                    WriteError(ErrorMapper.Record(this, "SmtpSessionNotFound",
+                        new ItemNotFoundException($"There is no SMTP session number {id}."), id));
                 }
             }
 

@@ -55,9 +55,8 @@ namespace SmtpTools.Commands
         {
             if (ClockSkew < TimeSpan.Zero)
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentOutOfRangeException(nameof(ClockSkew), "-ClockSkew cannot be negative."),
-                    "MailRouteNegativeClockSkew", ErrorCategory.InvalidArgument, ClockSkew));
+                ThrowTerminatingError(ErrorMapper.Record(this, "MailRouteNegativeClockSkew",
+                    new ArgumentOutOfRangeException(nameof(ClockSkew), "-ClockSkew cannot be negative."), ClockSkew));
             }
             _options = new MailRouteOptions
             {
@@ -82,10 +81,8 @@ namespace SmtpTools.Commands
                     object message = MimeMessage is PSObject ps ? ps.BaseObject : MimeMessage!;
                     if (message.GetType().FullName != "MimeKit.MimeMessage")
                     {
-                        WriteError(new ErrorRecord(
-                            new ArgumentException(
-                                $"-MimeMessage takes a MimeKit.MimeMessage, not a {message.GetType()}."),
-                            "MailRouteNotAMimeMessage", ErrorCategory.InvalidArgument, message));
+                        WriteError(ErrorMapper.Record(this, "MailRouteNotAMimeMessage", new ArgumentException(
+                            $"-MimeMessage takes a MimeKit.MimeMessage, not a {message.GetType()}."), message));
                         return;
                     }
                     Emit(HeaderReader.ReceivedFromMimeMessage(message), null);
@@ -118,7 +115,7 @@ namespace SmtpTools.Commands
             }
             catch (ItemNotFoundException ex)
             {
-                WriteError(new ErrorRecord(ex, "MailRouteFileNotFound", ErrorCategory.ObjectNotFound, path));
+                WriteError(ErrorMapper.Record(this, "MailRouteFileNotFound", ex, path));
                 return;
             }
             foreach (string file in files)
@@ -131,10 +128,8 @@ namespace SmtpTools.Commands
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    var category = ex is FileNotFoundException || ex is DirectoryNotFoundException
-                        ? ErrorCategory.ObjectNotFound
-                        : ErrorCategory.ReadError;
-                    WriteError(new ErrorRecord(ex, "MailRouteFileUnreadable", category, file));
+                    WriteError(ErrorMapper.Record(this, ex is FileNotFoundException || ex is DirectoryNotFoundException
+                        ? "MailRouteFileNotFound" : "MailRouteFileUnreadable", ex, file));
                 }
             }
         }

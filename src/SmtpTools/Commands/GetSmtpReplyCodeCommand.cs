@@ -224,10 +224,8 @@ namespace SmtpTools.Commands
 
         private void WriteInvalid(string errorId, string message, object target, string recommendedAction)
         {
-            var record = new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target)
-            {
-                ErrorDetails = new ErrorDetails(message) { RecommendedAction = recommendedAction },
-            };
+            ErrorRecord record = ErrorMapper.Record(this, errorId, new ArgumentException(message), target);
+            record.ErrorDetails.RecommendedAction = recommendedAction;
             WriteError(record);
         }
 

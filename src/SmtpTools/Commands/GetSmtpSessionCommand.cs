@@ -41,15 +41,8 @@ namespace SmtpTools.Commands
                     WriteObject(session);
                     continue;
                 }
-                var record = new ErrorRecord(
-                    new ItemNotFoundException($"There is no open SMTP session number {id}."),
-                    "SmtpSessionNotFound", ErrorCategory.ObjectNotFound, id);
-                record.ErrorDetails = new ErrorDetails($"There is no open SMTP session number {id}.")
-                {
-                    RecommendedAction =
-                        "Run Get-SmtpSession to list the open sessions, or open one with Connect-SmtpServer.",
-                };
-                WriteError(record);
+                WriteError(ErrorMapper.Record(this, "SmtpSessionNotFound",
+                    new ItemNotFoundException($"There is no open SMTP session number {id}."), id));
             }
         }
     }

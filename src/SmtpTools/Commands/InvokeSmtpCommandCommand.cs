@@ -81,13 +81,8 @@ namespace SmtpTools.Commands
                     string message = $"SMTP session #{Session.Id} to " +
                         $"{SmtpException.FormatEndpoint(Session.SmtpServer, Session.Port)} is closed: " +
                         $"{Session.CloseReason?.TrimEnd('.')}.";
-                    var record = new ErrorRecord(new InvalidOperationException(message), "SmtpSessionClosed",
-                        ErrorCategory.ResourceUnavailable, Session);
-                    record.ErrorDetails = new ErrorDetails(message)
-                    {
-                        RecommendedAction = "Open a new session with Connect-SmtpServer.",
-                    };
-                    WriteError(record);
+                    WriteError(ErrorMapper.Record(this, "SmtpSessionClosed", new InvalidOperationException(message),
+                        Session));
                     SmtpSessionRegistry.Remove(Session);
                     return;
                 }
@@ -112,25 +107,18 @@ namespace SmtpTools.Commands
             }
             catch (ArgumentException ex)
             {
-                WriteError(new ErrorRecord(ex, "SmtpCommandInvalid", ErrorCategory.InvalidArgument, line)
-                {
-                    ErrorDetails = new ErrorDetails(ex.Message)
-                    {
-                        RecommendedAction = "Give DATA's message with -Data; send other commands one line at a time.",
-                    },
-                });
+                WriteError(ErrorMapper.Record(this, "SmtpCommandInvalid", ex, line));
                 return true;
             }
             catch (InvalidOperationException ex)
             {
                 bool closed = !Session.IsOpen;
-                WriteError(new ErrorRecord(ex, closed ? "SmtpSessionClosed" : "SmtpSessionBusy",
-                    closed ? ErrorCategory.ResourceUnavailable : ErrorCategory.ResourceBusy, Session));
+                WriteError(ErrorMapper.Record(this, closed ? "SmtpSessionClosed" : "SmtpSessionBusy", ex, Session));
                 return false;
             }
             catch (SmtpException ex)
             {
-                WriteError(SmtpErrors.FromException(ex));
+                WriteError(ErrorMapper.Record(this, ex));
                 if (!Session.IsOpen) SmtpSessionRegistry.Remove(Session);
                 return Session.IsOpen;
             }

@@ -86,11 +86,7 @@ namespace SmtpTools.Commands
             }
             catch (InvalidOperationException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "DnsServerNotConfigured", ErrorCategory.ResourceUnavailable,
-                    null)
-                {
-                    ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Name a DNS server (-Server)." },
-                });
+                ThrowTerminatingError(ErrorMapper.Record(this, "DnsServerNotConfigured", ex, null));
                 return;
             }
 
@@ -184,13 +180,7 @@ namespace SmtpTools.Commands
                 catch (FormatException ex)
                 {
                     // No domain can be resolved against a server we cannot even parse.
-                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidDnsServer", ErrorCategory.InvalidArgument, server)
-                    {
-                        ErrorDetails = new ErrorDetails(ex.Message)
-                        {
-                            RecommendedAction = "Give -Server as an IP address, with an optional :port.",
-                        },
-                    });
+                    ThrowTerminatingError(ErrorMapper.Record(this, "InvalidDnsServer", ex, server));
                 }
             }
             return new MxRouterOptions
@@ -206,7 +196,7 @@ namespace SmtpTools.Commands
 
         private void Emit(MailRoute? route, DnsResolutionException? error)
         {
-            if (error != null) WriteError(ToErrorRecord(error));
+            if (error != null) WriteError(ErrorMapper.Record(this, error));
             if (route == null) return;
             foreach (MailExchanger exchanger in route.Exchangers) WriteObject(exchanger);
         }
@@ -214,34 +204,5 @@ namespace SmtpTools.Commands
         // PSHOST makes the step show like Write-Host output, while -InformationVariable and 6> still capture it.
         private void WriteTraceStep(DnsTraceStep step) =>
             WriteInformation(step, new[] { "PSHOST", "SmtpTools.DnsTrace" });
-
-        internal static ErrorRecord ToErrorRecord(DnsResolutionException error)
-        {
-            (string id, ErrorCategory category, string? action) = error.Kind switch
-            {
-                DnsFailureKind.InvalidName => ("InvalidDomainName", ErrorCategory.InvalidArgument,
-                    "Give a domain name or an e-mail address."),
-                DnsFailureKind.NonExistentDomain => ("DomainNotFound", ErrorCategory.ObjectNotFound,
-                    "Check the spelling of the domain."),
-                DnsFailureKind.NoMailRecords => ("MailExchangerNotFound", ErrorCategory.ObjectNotFound,
-                    "The domain publishes no MX, A or AAAA record: it cannot receive mail."),
-                DnsFailureKind.CnameLoop => ("DnsCnameLoop", ErrorCategory.InvalidData,
-                    "The domain's DNS aliases point at each other; its DNS administrator must fix them."),
-                DnsFailureKind.CnameChainTooLong => ("DnsCnameChainTooLong", ErrorCategory.LimitsExceeded,
-                    "The domain's DNS aliases lead through too many names."),
-                DnsFailureKind.Refused => ("DnsRefused", ErrorCategory.PermissionDenied,
-                    "Ask a DNS server that resolves this domain for you (-Server)."),
-                DnsFailureKind.Timeout => ("DnsTimeout", ErrorCategory.OperationTimeout,
-                    "Check that the DNS server is reachable, or raise -Timeout and -Retry."),
-                DnsFailureKind.Unreachable => ("DnsServerUnreachable", ErrorCategory.ConnectionError,
-                    "Check the DNS server address and port (-Server)."),
-                _ => ("DnsServerFailure", ErrorCategory.ResourceUnavailable,
-                    "The DNS server could not answer; try again later or ask another server (-Server)."),
-            };
-            return new ErrorRecord(error, id, category, error.Domain)
-            {
-                ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = action },
-            };
-        }
     }
 }

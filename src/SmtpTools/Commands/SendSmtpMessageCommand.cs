@@ -1,12 +1,11 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Diagnostics;
+using System.Collections.ObjectModel;
+using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Net;
 using System.Net.Mail;
-using System.Runtime.ExceptionServices;
 using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,7 +16,7 @@ using SmtpTools.Internal;
 
 namespace SmtpTools.Commands
 {
-    /// <summary>Send-SmtpMessage: Send-MailMessage's parameters over SmtpTools' own SMTP client.</summary>
+    /// <summary>Send-SmtpMessage: Send-MailMessage's parameters over SmtpTools' own delivery engine.</summary>
     [Cmdlet(VerbsCommunications.Send, "SmtpMessage", DefaultParameterSetName = ComposeSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(SmtpSendResult))]
@@ -27,76 +26,87 @@ namespace SmtpTools.Commands
         private const string PathSet = "Path";
         private const string MimeSet = "MimeMessage";
 
-        private SmtpSubmitter? _submitter;  // -DirectDelivery only
         private SmtpSubmitOptions? _options;
-        // Relay sends run on worker connections (SmtpSendWorkers); what they report comes back through _writes
-        // and is written here, on the pipeline thread. _inFlight counts messages handed over and not yet reported.
-        private SmtpSendWorkers? _workers;
+        private SmtpDeliveryEngine? _engine;
         private PostedWrites? _writes;
+        private SendProgress? _progress;
         private int _inFlight;
-        private string? _server;
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private int _sent;
-        private long _lastProgressTicks;
-        private string _currentRecipients = string.Empty;
+        private string _where = string.Empty;
         private bool _verboseShown;
         private bool _descriptionShown;
+        private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private ErrorRecord? _fatal;
 
         /// <summary>Recipients.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ComposeSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = MimeSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
         public string[]? To { get; set; }
 
         /// <summary>Carbon-copy recipients.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
         public string[]? Cc { get; set; }
 
         /// <summary>Blind carbon-copy recipients.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
         public string[]? Bcc { get; set; }
 
         /// <summary>The sender.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ComposeSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = MimeSet, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
+        [AllowEmptyString]
         public string? From { get; set; }
 
         /// <summary>Reply-To addresses.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
         public string[]? ReplyTo { get; set; }
 
         /// <summary>The Sender header.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [AllowEmptyString]
         public string? Sender { get; set; }
 
         /// <summary>The subject.</summary>
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
         [Alias("sub")]
+        [AllowEmptyString]
         public string? Subject { get; set; }
 
         /// <summary>The body.</summary>
         [Parameter(Position = 2, ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [AllowEmptyString]
         public string? Body { get; set; }
 
         /// <summary>Treat -Body as HTML.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
         [Alias("BAH")]
+        [FlexibleSwitch]
         public SwitchParameter BodyAsHtml { get; set; }
 
         /// <summary>Plain-text body (with -HtmlBody: multipart/alternative).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [AllowEmptyString]
         public string? TextBody { get; set; }
 
         /// <summary>HTML body.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [AllowEmptyString]
         public string? HtmlBody { get; set; }
 
-        /// <summary>Files to attach.</summary>
+        /// <summary>Files to attach: paths relative to the current location, wildcards expanded.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
         [Alias("PsPath", "Attachment")]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
         public string[]? Attachments { get; set; }
 
         /// <summary>Content-id to file, for cid: images in the HTML body.</summary>
@@ -115,6 +125,7 @@ namespace SmtpTools.Commands
 
         /// <summary>Normal, High or Low.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ComposeSet)]
+        [EmptyAsDefault(MailPriority.Normal)]
         public MailPriority Priority { get; set; } = MailPriority.Normal;
 
         /// <summary>Which delivery status notifications to ask for.</summary>
@@ -124,9 +135,10 @@ namespace SmtpTools.Commands
 
         /// <summary>MAIL FROM when it differs from From; &lt;&gt; for the null sender.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
         public string? EnvelopeFrom { get; set; }
 
-        /// <summary>The SMTP server; $PSEmailServer by default.</summary>
+        /// <summary>The SMTP server (name, name:port or [IPv6]:port); $PSEmailServer by default.</summary>
         [Parameter]
         [Alias("ComputerName", "Host", "HostName")]
         [ValidateNotNullOrEmpty]
@@ -142,7 +154,7 @@ namespace SmtpTools.Commands
         [Credential]
         public PSCredential? Credential { get; set; }
 
-        /// <summary>Require STARTTLS, like Send-MailMessage -UseSsl.</summary>
+        /// <summary>Require TLS, like Send-MailMessage -UseSsl: implicit TLS on port 465, STARTTLS elsewhere.</summary>
         [Parameter]
         public SwitchParameter UseSsl { get; set; }
 
@@ -190,11 +202,16 @@ namespace SmtpTools.Commands
         [Parameter(Mandatory = true, ParameterSetName = MimeSet)]
         public object? MimeMessage { get; set; }
 
-        /// <summary>An .eml file to send as it is.</summary>
+        /// <summary>An .eml file to send as it is (wildcards expanded: each file is one message).</summary>
         [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
+
+        /// <summary>The pipeline record itself: a string is a file to attach, as with Send-MailMessage; any record
+        /// is the target of its own errors.</summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public PSObject? InputObject { get; set; }
 
         /// <summary>Write a result for each message.</summary>
         [Parameter]
@@ -203,184 +220,136 @@ namespace SmtpTools.Commands
         /// <inheritdoc />
         protected override void BeginProcessing()
         {
+            // Bound now means given on the command line: a bad value there is bad for every record.
+            _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             int ways = (DirectDelivery ? 1 : 0) + (PickupDirectory != null ? 1 : 0) + (SmtpServer != null ? 1 : 0);
             if (ways > 1)
             {
-                Terminate(new ArgumentException("Give only one of -SmtpServer, -DirectDelivery and -PickupDirectory."),
-                    "ConflictingDelivery", ErrorCategory.InvalidArgument, null,
-                    "Remove all but one of -SmtpServer, -DirectDelivery and -PickupDirectory.");
+                Terminate("ConflictingDelivery", new ArgumentException(
+                    "Give only one of -SmtpServer, -DirectDelivery and -PickupDirectory."), null);
             }
-            _server = SmtpServer;
-            if (_server == null && !DirectDelivery && PickupDirectory == null)
+
+            var options = new SmtpSubmitOptions();
+            string server = SmtpServer ?? string.Empty;
+            int port = Port;
+            if (PickupDirectory != null)
+            {
+                options.Route = SmtpRoute.PickupDirectory;
+                options.PickupDirectory = GetUnresolvedProviderPathFromPSPath(PickupDirectory);
+                if (!Directory.Exists(options.PickupDirectory))
+                {
+                    Terminate(nameof(SmtpMessageError.PickupDirectoryNotFound), new DirectoryNotFoundException(
+                        $"The pickup folder '{options.PickupDirectory}' does not exist."), PickupDirectory);
+                }
+                _where = $"pickup folder {options.PickupDirectory}";
+            }
+            else if (DirectDelivery)
+            {
+                options.Route = SmtpRoute.DirectToMx;
+                _where = "the recipients' mail exchangers";
+            }
+            else
             {
                 // Send-MailMessage falls back to the $PSEmailServer preference variable; so do we.
-                _server = SessionState.PSVariable.GetValue("PSEmailServer") as string;
-                if (string.IsNullOrWhiteSpace(_server))
+                server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string ?? string.Empty;
+                if (string.IsNullOrWhiteSpace(server))
                 {
-                    Terminate(new ArgumentException("No SMTP server was given, and $PSEmailServer is not set."),
-                        "NoSmtpServer", ErrorCategory.InvalidArgument, null,
-                        "Give -SmtpServer, set $PSEmailServer, or use -DirectDelivery or -PickupDirectory.");
+                    Terminate("NoSmtpServer", new ArgumentException(
+                        "No SMTP server was given, and $PSEmailServer is not set."), null);
                 }
+                (string host, int hostPort, string? error) = SplitServer(server, port);
+                if (error != null) ThrowTerminatingError(ServerError(error, server, port));
+                (server, port) = (host, hostPort);
+                _where = SmtpException.FormatEndpoint(server, port);
             }
 
-            SmtpTlsMode tls = UseSsl && Tls == SmtpTlsMode.Auto ? SmtpTlsMode.StartTls : Tls;
+            // Send-MailMessage's -UseSsl means "TLS, or fail": on the implicit-TLS port that is implicit TLS.
+            SmtpTlsMode tls = UseSsl && Tls == SmtpTlsMode.Auto
+                ? (port == 465 ? SmtpTlsMode.Implicit : SmtpTlsMode.StartTls)
+                : Tls;
             if (tls == SmtpTlsMode.None && (Credential != null || AccessToken != null) && !AllowUnencryptedAuthentication)
             {
-                Terminate(new ArgumentException("-Tls None with -Credential or -AccessToken would send the secret in clear text."),
-                    "CredentialWithoutTls", ErrorCategory.InvalidArgument, Tls,
-                    "Use -Tls StartTls or -Tls Implicit, or accept the risk with -AllowUnencryptedAuthentication.");
+                Terminate("CredentialWithoutTls", new ArgumentException(
+                    "-Tls None with -Credential or -AccessToken would send the secret in clear text."), Tls);
+            }
+            if (Encoding != null)
+            {
+                try { MessageEncoding.Resolve(Encoding is PSObject ps ? ps.BaseObject : Encoding); }
+                catch (SmtpMessageException ex) { ThrowTerminatingError(ErrorMapper.Record(this, ex, Encoding)); }
             }
 
-            _options = new SmtpSubmitOptions
-            {
-                Server = _server ?? string.Empty,
-                Port = Port,
-                Tls = tls,
-                ClientName = ClientName,
-                SkipCertificateCheck = SkipCertificateCheck,
-                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-                Timeout = TimeSpan.FromSeconds(Timeout),
-                Credential = BuildCredential(),
-                Mechanism = AuthMechanism,
-                RetryCount = RetryCount,
-                RetryDelay = TimeSpan.FromSeconds(RetryDelay),
-                BlockingIo = true,
-            };
+            Settings(options, server, port, tls);
+            options.Credentials = BuildCredentials();
+            options.Mechanism = AuthMechanism;
+            options.RetryCount = RetryCount;
+            options.RetryDelay = TimeSpan.FromSeconds(RetryDelay);
             if (DirectDelivery)
             {
-                _options.Dns.Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 30));
+                options.Dns.Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 30));
                 if (DnsServer != null)
                 {
-                    try { _options.Dns.Servers = DnsServer.Select(MxRouterOptions.ParseServer).ToArray(); }
-                    catch (ArgumentException ex)
+                    try { options.Dns.Servers = DnsServer.Select(MxRouterOptions.ParseServer).ToArray(); }
+                    catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
                     {
-                        Terminate(ex, "InvalidDnsServer", ErrorCategory.InvalidArgument, DnsServer,
-                            "Give each DNS server as an IP address, optionally with :port.");
+                        Terminate("InvalidDnsServer", ex, DnsServer);
                     }
                 }
             }
-            // Through a smart host the sender threads keep their own submitters (StartWorkers); direct delivery sends
-            // from the pipeline thread through this one.
-            if (DirectDelivery) _submitter = new SmtpSubmitter(_options);
+
+            _writes = new PostedWrites();
             _verboseShown = IsVerboseShown();
+            // No live transcript without -Verbose: each line would cost a string, a closure and a wake-up of the
+            // pipeline thread, only to be dropped there (tests/bench: about a third of the time per message).
+            PostedWrites writes = _writes;
+            if (_verboseShown) options.LiveTranscript = new VerboseSink(this, writes);
+            _progress = new SendProgress(this, writes);
+            options.Progress = _progress;
+            _options = options;
             // The -WhatIf/-Confirm/-Verbose text costs a header serialisation per message: decided once, here.
             _descriptionShown = _verboseShown || MyInvocation.BoundParameters.ContainsKey("WhatIf") ||
                                 MyInvocation.BoundParameters.ContainsKey("Confirm") ||
                                 LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
         }
 
-        // -Verbose (or -Verbose:$false) wins; otherwise $VerbosePreference, as WriteVerbose itself decides.
-        private bool IsVerboseShown()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("Verbose", out object? bound))
-                return bound is SwitchParameter flag ? flag.IsPresent : LanguagePrimitives.IsTrue(bound);
-            object? value = GetVariableValue("VerbosePreference");
-            if (value is PSObject wrapped) value = wrapped.BaseObject;
-            ActionPreference preference = value is ActionPreference known ? known
-                : Enum.TryParse(Convert.ToString(value), true, out ActionPreference parsed) ? parsed
-                : ActionPreference.SilentlyContinue;
-            return preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore;
-        }
-
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            MimeMessageContent content;
+            WriteFinished(int.MaxValue);
+            List<Func<CancellationToken, Task<MimeMessageContent>>> messages;
             try
             {
-                content = Run((post, ct) => LoadMessageAsync(ct));
+                messages = Messages();
             }
             catch (SmtpMessageException ex)
             {
-                // A mistake in the input: found before any connection, and no later message would fix it. The
-                // messages already handed to the workers are reported first.
-                WriteFinished(0);
-                ErrorCategory category = ex.Error.ToString().EndsWith("NotFound", StringComparison.Ordinal)
-                    ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidArgument;
-                Terminate(ex, ex.ErrorId, category, ex.Target, ex.RecommendedAction);
+                InputError(ex);
                 return;
             }
-
-            bool handedOver = false;
-            try
+            foreach (Func<CancellationToken, Task<MimeMessageContent>> load in messages)
             {
-                string where = PickupDirectory != null ? $"pickup folder {PickupDirectory}"
-                    : DirectDelivery ? "the recipients' mail exchangers"
-                    : $"{_server}:{Port}";
-                string recipients = string.Join(", ", content.Envelope.Recipients);
-                string detail = _descriptionShown ? ":\n" + content.Describe() : ".";
-                if (!ShouldProcess($"Sending this message to {recipients} through {where}{detail}",
-                        $"Send the message to {recipients} through {where}?", "Send-SmtpMessage"))
+                MimeMessageContent content;
+                try
                 {
-                    return;
+                    content = Run((post, ct) => load(ct));
                 }
-
-                if (PickupDirectory != null)
+                catch (SmtpMessageException ex)
                 {
-                    string written = Run((post, ct) => PickupDirectoryWriter.WriteAsync(content, PickupDirectory, ct));
-                    if (PassThru)
-                    {
-                        WriteObject(new SmtpSendResult(content.MessageId, null, PickupDirectory, 0, null, null, 0,
-                            SmtpSendStatus.Written, content.Envelope.MailFrom, content.Envelope.Recipients.ToArray(),
-                            Array.Empty<SmtpRecipientResult>(), null, 1, TimeSpan.Zero,
-                            Array.Empty<SmtpTranscriptEntry>(), written));
-                    }
-                    return;
+                    InputError(ex);
+                    continue;
                 }
-
-                _currentRecipients = recipients;
-                if (!DirectDelivery)
-                {
-                    // The next message is composed (above) while this one goes out; with -ThrottleLimit 1 it is
-                    // handed over only after this one is reported, so errors and results keep their order.
-                    WriteFinished(ThrottleLimit - 1);
-                    StartWorkers();
-                    _inFlight++;
-                    handedOver = true;
-                    _workers!.Enqueue(content, (outcome, error) => _writes!.Post(() =>
-                    {
-                        _inFlight--;
-                        if (outcome != null) Report(outcome);
-                        else if (error is OperationCanceledException) throw new PipelineStoppedException();
-                        else ExceptionDispatchInfo.Capture(error!).Throw();
-                    }));
-                    return;
-                }
-
-                IReadOnlyList<SmtpSubmitOutcome> outcomes = Run(async (post, ct) =>
-                {
-                    // No live transcript without -Verbose: see StartWorkers.
-                    _options!.LiveTranscript = _verboseShown ? VerboseTranscript(post) : null;
-                    _options.Progress = new ProgressSink(post, this);
-                    return await _submitter!.SendDirectAsync(content, ct).ConfigureAwait(false);
-                });
-                foreach (SmtpSubmitOutcome outcome in outcomes) Report(outcome);
-            }
-            finally
-            {
-                if (!handedOver) content.Dispose();
+                Submit(content);
             }
         }
 
         /// <inheritdoc />
         protected override void EndProcessing()
         {
-            if (_workers != null)
-            {
-                WriteFinished(0);
-                _workers.Complete();
-                _workers.Join();
-                WriteFinished(0);
-            }
-            if (_submitter != null) Run(async (post, ct) => { await _submitter.CloseAsync(ct).ConfigureAwait(false); return true; });
-            WriteProgress(new ProgressRecord(1, "Send-SmtpMessage", "Done") { RecordType = ProgressRecordType.Completed });
-        }
-
-        /// <inheritdoc />
-        protected override void StopProcessing()
-        {
-            base.StopProcessing();
-            _submitter?.Dispose();
+            WriteFinished(0);
+            _engine?.Complete();
+            _engine?.Join();
+            _writes?.WriteQueued();
+            _progress?.Complete();
+            if (_fatal != null) ThrowTerminatingError(_fatal);
         }
 
         /// <inheritdoc />
@@ -389,30 +358,44 @@ namespace SmtpTools.Commands
             if (disposing)
             {
                 // After an error that stopped the pipeline, messages still in flight are cancelled, not left behind.
-                _workers?.Dispose();
+                _engine?.Dispose();
                 _writes?.Dispose();
-                _submitter?.Dispose();
             }
             base.Dispose(disposing);
         }
 
-        private void StartWorkers()
+        private void Submit(MimeMessageContent content)
         {
-            if (_workers != null) return;
-            PostedWrites writes = _writes = new PostedWrites();
-            _workers = new SmtpSendWorkers(ThrottleLimit, _ =>
+            bool handedOver = false;
+            try
             {
-                SmtpSubmitOptions options = _options!.Clone();
-                // Without -Verbose each transcript line would still cost a string, a closure and a wake-up of the
-                // pipeline thread, only to be dropped there (tests/bench: about a third of the time per message).
-                options.LiveTranscript = _verboseShown ? VerboseTranscript(writes.Post) : null;
-                options.Progress = new ProgressSink(writes.Post, this);
-                return options;
-            }, CancelToken);
+                string recipients = string.Join(", ", content.Envelope.Recipients);
+                string detail = _descriptionShown ? ":\n" + content.Describe() : ".";
+                if (!ShouldProcess($"Sending this message to {recipients} through {_where}{detail}",
+                        $"Send the message to {recipients} through {_where}?", "Send-SmtpMessage"))
+                {
+                    return;
+                }
+                _progress!.Current = recipients;
+                // The next message is composed while this one goes out; with -ThrottleLimit 1 it is handed over only
+                // after this one is reported, so errors and results keep their order.
+                WriteFinished(ThrottleLimit - 1);
+                _engine ??= new SmtpDeliveryEngine(_options!, ThrottleLimit, CancelToken);
+                PostedWrites writes = _writes!;
+                _inFlight++;
+                handedOver = true;
+                _engine.Enqueue(content, InputObject, report => writes.Post(() => Report(report)));
+            }
+            finally
+            {
+                if (!handedOver) content.Dispose();
+            }
         }
 
-        /// <summary>Writes what the workers reported, waiting until no more than <paramref name="maxInFlight"/>
-        /// messages are still out.</summary>
+        /// <summary>
+        /// Writes what the engine reported, waiting until no more than <paramref name="maxInFlight"/> messages are
+        /// still out; then stops the command if the server turned out to be unusable.
+        /// </summary>
         private void WriteFinished(int maxInFlight)
         {
             if (_writes == null) return;
@@ -421,44 +404,169 @@ namespace SmtpTools.Commands
                 if (!_writes.WriteNext(CancelToken)) throw new PipelineStoppedException();
             }
             _writes.WriteQueued();
+            if (_fatal == null) return;
+            // What is still in flight gets its result written first; then the command stops.
+            while (_inFlight > 0)
+            {
+                if (!_writes.WriteNext(CancelToken)) throw new PipelineStoppedException();
+            }
+            _progress?.Complete();
+            ThrowTerminatingError(_fatal);
         }
 
-        private Task<MimeMessageContent> LoadMessageAsync(CancellationToken cancellationToken)
+        /// <summary>A bad value in the input: this record's error, or the command's when it was on the command line.</summary>
+        private void InputError(SmtpMessageException ex)
+        {
+            // Results of the messages before this one come first, so -ErrorAction Stop leaves them written.
+            WriteFinished(0);
+            bool commandLevel = !MyInvocation.ExpectingInput ||
+                                (ex.ParameterName != null && _commandLine.Contains(ex.ParameterName));
+            if (commandLevel) ThrowTerminatingError(ErrorMapper.Record(this, ex));
+            _progress?.Failed();
+            WriteError(ErrorMapper.Record(this, ex, (object?)InputObject ?? ex.Target));
+        }
+
+        private void Report(SmtpDeliveryReport report)
+        {
+            _inFlight--;
+            if (report.Error != null)
+            {
+                if (report.Error is OperationCanceledException) throw new PipelineStoppedException();
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(report.Error).Throw();
+            }
+            foreach (SmtpSubmitOutcome outcome in report.Outcomes) Report(outcome, report.Tag);
+        }
+
+        private void Report(SmtpSubmitOutcome outcome, object? record)
+        {
+            SmtpSendResult result = outcome.Result;
+            _progress!.Count(result);
+            if (outcome.StopsBatch && _fatal == null)
+            {
+                // The smart host itself failed (connection, TLS, login): no later message can do better.
+                _fatal = ErrorMapper.Record(this, outcome.Failure!);
+            }
+            else if (!outcome.StopsBatch)
+            {
+                foreach (ErrorRecord error in Errors(outcome)) WriteError(error);
+            }
+            if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck)
+            {
+                WriteWarning($"The certificate of {result.Server} could not be verified: " +
+                    string.Join("; ", result.Tls.ValidationErrors).TrimEnd('.') + ". The message was still encrypted.");
+            }
+            if (PassThru) WriteObject(result);
+        }
+
+        /// <summary>The errors a result calls for: none when sent to all, one per refused recipient otherwise.</summary>
+        private IEnumerable<ErrorRecord> Errors(SmtpSubmitOutcome outcome)
+        {
+            SmtpSendResult result = outcome.Result;
+            if (result.Delivered)
+            {
+                // Sent to the others; each refusal is its own error, naming the recipient.
+                foreach (SmtpRecipientResult rejected in result.RejectedRecipients)
+                {
+                    string id = rejected.Reply.IsTransient
+                        ? nameof(SmtpFailureKind.SmtpTransientFailure)
+                        : nameof(SmtpFailureKind.SmtpRecipientRejected);
+                    yield return ErrorMapper.Record(this, id, new InvalidOperationException(
+                        $"{result.Server} refused the recipient {rejected.Address}: {rejected.Reply.Code} " +
+                        $"{rejected.Reply.Text}"), rejected.Address);
+                }
+                yield break;
+            }
+            if (result.Status == SmtpSendStatus.Written) yield break;
+            SmtpFailureKind kind = result.FailureKind ?? SmtpFailureKind.SmtpFailed;
+            switch (kind)
+            {
+                case SmtpFailureKind.SmtpDeliveryUnknown:
+                    string why = outcome.Failure != null ? $" ({outcome.Failure.Message})" : string.Empty;
+                    yield return ErrorMapper.Record(this, kind.ToString(),
+                        new InvalidOperationException(result.Error + why, outcome.Failure), result.MessageId);
+                    break;
+                case SmtpFailureKind.SmtpDataRejected:
+                case SmtpFailureKind.SmtpTransientFailure when outcome.Failure == null && result.DataReply != null &&
+                                                               result.RejectedRecipients.Count == 0:
+                    SmtpReply reply = result.DataReply!;
+                    yield return ErrorMapper.Record(this, kind.ToString(), new InvalidOperationException(
+                        $"{result.Server} refused the message {result.MessageId}: {reply.Code} {reply.Text}"), reply);
+                    break;
+                case SmtpFailureKind.SmtpNoRecipientAccepted:
+                case SmtpFailureKind.SmtpTransientFailure when outcome.Failure == null:
+                    string replies = string.Join("; ", result.RejectedRecipients.Select(r =>
+                        $"{r.Address}: {r.Reply.Code} {r.Reply.Text}"));
+                    yield return ErrorMapper.Record(this, kind.ToString(), new InvalidOperationException(
+                            $"{result.Server} accepted no recipient of message {result.MessageId}: {replies}"),
+                        result.RejectedRecipients.Count == 1 ? result.RejectedRecipients[0].Address : (object)result);
+                    break;
+                default:
+                    Exception failure = outcome.Failure ?? new InvalidOperationException(result.Error);
+                    object? target = kind == SmtpFailureKind.MailExchangerNullMx ? result.Domain : null;
+                    // A message the server cannot take as it is (too large, needs SMTPUTF8) is named by its id.
+                    if (failure is SmtpException smtp && smtp.Kind.HasValue &&
+                        smtp.Kind != SmtpFailureKind.SmtpTlsModeMismatch)
+                    {
+                        target = result.MessageId;
+                    }
+                    yield return ErrorMapper.Record(this, failure, target, kind.ToString());
+                    break;
+            }
+        }
+
+        /// <summary>The message or messages of this record, each loaded or composed when its turn comes.</summary>
+        /// <exception cref="SmtpMessageException">A value of the record cannot make a message.</exception>
+        private List<Func<CancellationToken, Task<MimeMessageContent>>> Messages()
         {
             DeliveryNotificationOptions notify = DeliveryNotificationOption;
+            string[]? to = NonEmpty(To);
+            string? envelopeFrom = NonEmpty(EnvelopeFrom);
+            var messages = new List<Func<CancellationToken, Task<MimeMessageContent>>>();
             switch (ParameterSetName)
             {
                 case PathSet:
-                    return MessageComposer.LoadAsync(GetUnresolvedProviderPathFromPSPath(Path!), EnvelopeFrom,
-                        To, notify, cancellationToken);
+                    foreach (string file in ResolveFiles(Path!, "Path", SmtpMessageError.MessageFileNotFound))
+                        messages.Add(ct => MessageComposer.LoadAsync(file, envelopeFrom, to, notify, ct));
+                    break;
                 case MimeSet:
                     object message = MimeMessage is PSObject ps ? ps.BaseObject : MimeMessage!;
-                    return MessageComposer.FromMimeMessageAsync(message, EnvelopeFrom, To, notify, cancellationToken);
+                    messages.Add(ct => MessageComposer.FromMimeMessageAsync(message, envelopeFrom, to, notify, ct));
+                    break;
                 default:
-                    return MessageComposer.ComposeAsync(BuildSpec(), cancellationToken);
+                    MessageSpec spec = BuildSpec();
+                    messages.Add(ct => MessageComposer.ComposeAsync(spec, ct));
+                    break;
             }
+            return messages;
         }
 
         private MessageSpec BuildSpec()
         {
+            var attachments = new List<string>();
+            foreach (string path in NonEmpty(Attachments) ?? Array.Empty<string>())
+                attachments.AddRange(ResolveFiles(path, "Attachments", SmtpMessageError.AttachmentNotFound));
+            // Send-MailMessage takes files to attach from the pipeline: a path string, as here.
+            if (InputObject?.BaseObject is string piped && piped.Length > 0)
+                attachments.AddRange(ResolveFiles(piped, "Attachments", SmtpMessageError.AttachmentNotFound));
+
             var spec = new MessageSpec
             {
-                From = From,
-                To = To?.ToList() ?? new List<string>(),
-                Cc = Cc?.ToList() ?? new List<string>(),
-                Bcc = Bcc?.ToList() ?? new List<string>(),
-                ReplyTo = ReplyTo?.ToList() ?? new List<string>(),
-                Sender = Sender,
+                From = NonEmpty(From),
+                To = NonEmpty(To)?.ToList() ?? new List<string>(),
+                Cc = NonEmpty(Cc)?.ToList() ?? new List<string>(),
+                Bcc = NonEmpty(Bcc)?.ToList() ?? new List<string>(),
+                ReplyTo = NonEmpty(ReplyTo)?.ToList() ?? new List<string>(),
+                Sender = NonEmpty(Sender),
                 Subject = Subject,
-                Body = Body,
+                Body = NonEmpty(Body),
                 BodyAsHtml = BodyAsHtml,
-                TextBody = TextBody,
-                HtmlBody = HtmlBody,
-                Attachments = (Attachments ?? Array.Empty<string>()).Select(GetUnresolvedProviderPathFromPSPath).ToList(),
+                TextBody = NonEmpty(TextBody),
+                HtmlBody = NonEmpty(HtmlBody),
+                Attachments = attachments,
                 Encoding = Encoding is PSObject ps ? ps.BaseObject : Encoding,
                 Priority = Priority,
                 DeliveryNotificationOption = DeliveryNotificationOption,
-                EnvelopeFrom = EnvelopeFrom,
+                EnvelopeFrom = NonEmpty(EnvelopeFrom),
             };
             if (InlineAttachment != null)
             {
@@ -479,124 +587,85 @@ namespace SmtpTools.Commands
             return spec;
         }
 
-        private SmtpCredential? BuildCredential()
+        /// <summary>
+        /// A path as every cmdlet takes it: relative to the current location, any PowerShell drive, wildcards
+        /// expanded. A name that exists as written wins over its reading as a wildcard ("report[1].pdf").
+        /// </summary>
+        private IEnumerable<string> ResolveFiles(string path, string parameter, SmtpMessageError notFound)
+        {
+            string literal = GetUnresolvedProviderPathFromPSPath(path);
+            if (File.Exists(literal)) return new[] { literal };
+            Collection<string> resolved;
+            try
+            {
+                resolved = GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
+                if (provider.Name != "FileSystem") resolved = new Collection<string>();
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException ||
+                                       ex is ProviderNotFoundException || ex is NotSupportedException)
+            {
+                resolved = new Collection<string>();
+            }
+            string[] files = resolved.Where(File.Exists).ToArray();
+            if (files.Length > 0) return files;
+            throw new SmtpMessageException(notFound, parameter, path,
+                $"The file '{path}' given in -{parameter} was not found (looked for {literal}).",
+                "Check the path; relative paths are resolved against the current location.");
+        }
+
+        // An empty cell in a CSV row means "not given", not "an empty address".
+        private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+        private static string[]? NonEmpty(string[]? values)
+        {
+            if (values == null) return null;
+            string[] given = values.Where(v => !string.IsNullOrWhiteSpace(v)).ToArray();
+            return given.Length == 0 ? null : given;
+        }
+
+        private ISmtpCredentialSource? BuildCredentials()
         {
             if (AccessToken != null)
             {
                 string user = Credential?.UserName ?? From ?? string.Empty;
-                return TokenCredential(user, AccessToken);
+                return new FixedCredentialSource(TokenCredential(user, AccessToken));
             }
             if (Credential == null || Credential == PSCredential.Empty) return null;
-            return PasswordCredential(Credential);
+            return new FixedCredentialSource(PasswordCredential(Credential));
         }
 
-        private void Report(SmtpSubmitOutcome outcome)
+        // -Verbose (or -Verbose:$false) wins; otherwise $VerbosePreference, as WriteVerbose itself decides.
+        private bool IsVerboseShown()
         {
-            SmtpSendResult result = outcome.Result;
-            _sent += result.Delivered ? 1 : 0;
-            // Unknown first: the failure behind it (a timeout, a lost connection) came after the whole message was
-            // sent, so its own error id would suggest a resend that may duplicate the message.
-            if (result.Status == SmtpSendStatus.Unknown)
-            {
-                string why = outcome.Failure != null ? $" ({outcome.Failure.Message})" : string.Empty;
-                WriteError(Error(new InvalidOperationException(result.Error + why, outcome.Failure),
-                    "SmtpDeliveryUnknown",
-                    ErrorCategory.OperationTimeout, result.MessageId,
-                    "Check the recipient's mailbox or the server's log before sending again: a resend may duplicate it."));
-            }
-            else if (outcome.Failure is SmtpException smtp) WriteError(SmtpErrors.FromException(smtp));
-            else if (outcome.Failure is DnsResolutionException dns) WriteError(DnsError(dns, outcome.NullMx));
-            else if (outcome.DataRefused && result.DataReply != null)
-            {
-                SmtpReply reply = result.DataReply;
-                WriteError(Error(new InvalidOperationException(
-                        $"{result.Server} refused the message {result.MessageId}: {reply.Code} {reply.Text}"),
-                    reply.IsTransient ? "SmtpTransientFailure" : "SmtpDataRejected",
-                    reply.IsTransient ? ErrorCategory.ResourceUnavailable : ErrorCategory.InvalidOperation, reply,
-                    "Get-SmtpReplyCode explains the reply."));
-            }
-            else if (!result.Delivered && result.RejectedRecipients.Count > 0)
-            {
-                bool allTransient = result.RejectedRecipients.All(r => r.Reply.IsTransient);
-                string replies = string.Join("; ", result.RejectedRecipients.Select(r =>
-                    $"{r.Address}: {r.Reply.Code} {r.Reply.Text}"));
-                WriteError(Error(new InvalidOperationException(
-                        $"{result.Server} accepted no recipient of message {result.MessageId}: {replies}"),
-                    allTransient ? "SmtpTransientFailure" : "SmtpNoRecipientAccepted",
-                    allTransient ? ErrorCategory.ResourceUnavailable : ErrorCategory.InvalidOperation,
-                    result.RejectedRecipients.Count == 1 ? result.RejectedRecipients[0].Address : (object)result,
-                    allTransient ? "Try again later, or raise -RetryCount." : "Check the recipient addresses."));
-            }
-
-            if (result.Delivered)
-            {
-                // Sent to the others; each refusal is its own error, naming the recipient.
-                foreach (SmtpRecipientResult rejected in result.RejectedRecipients)
-                {
-                    WriteError(Error(new InvalidOperationException(
-                            $"{result.Server} refused the recipient {rejected.Address}: {rejected.Reply.Code} {rejected.Reply.Text}"),
-                        rejected.Reply.IsTransient ? "SmtpTransientFailure" : "SmtpRecipientRejected",
-                        rejected.Reply.IsTransient ? ErrorCategory.ResourceUnavailable : ErrorCategory.InvalidOperation,
-                        rejected.Address, "Get-SmtpReplyCode explains the reply."));
-                }
-            }
-            if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck)
-            {
-                WriteWarning($"The certificate of {result.Server} could not be verified: " +
-                    string.Join("; ", result.Tls.ValidationErrors).TrimEnd('.') + ". The message was still encrypted.");
-            }
-            if (PassThru) WriteObject(result);
+            if (MyInvocation.BoundParameters.TryGetValue("Verbose", out object? bound))
+                return bound is SwitchParameter flag ? flag.IsPresent : LanguagePrimitives.IsTrue(bound);
+            object? value = GetVariableValue("VerbosePreference");
+            if (value is PSObject wrapped) value = wrapped.BaseObject;
+            ActionPreference preference = value is ActionPreference known ? known
+                : Enum.TryParse(Convert.ToString(value), true, out ActionPreference parsed) ? parsed
+                : ActionPreference.SilentlyContinue;
+            return preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore;
         }
 
-        private static ErrorRecord DnsError(DnsResolutionException ex, bool nullMx)
-        {
-            if (nullMx)
-            {
-                return Error(ex, "MailExchangerNullMx", ErrorCategory.InvalidOperation, ex.Domain,
-                    "The domain says it accepts no mail; check the recipient address.");
-            }
-            return ResolveMailExchangerCommand.ToErrorRecord(ex);
-        }
+        private void Terminate(string id, Exception ex, object? target) =>
+            ThrowTerminatingError(ErrorMapper.Record(this, id, ex, target));
 
-        private static ErrorRecord Error(Exception ex, string id, ErrorCategory category, object? target,
-            string? action)
+        /// <summary>The live transcript as -Verbose lines, from any thread.</summary>
+        private sealed class VerboseSink : ITranscriptSink
         {
-            var record = new ErrorRecord(ex, id, category, target);
-            if (action != null) record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };
-            return record;
-        }
-
-        private void Terminate(Exception ex, string id, ErrorCategory category, object? target, string? action) =>
-            ThrowTerminatingError(Error(ex, id, category, target, action));
-
-        /// <summary>Write-Progress for long runs and large messages, at most ten updates a second.</summary>
-        private sealed class ProgressSink : IProgress<SmtpProgress>
-        {
-            private readonly Action<Action> _post;
             private readonly SendSmtpMessageCommand _command;
+            private readonly PostedWrites _writes;
 
-            internal ProgressSink(Action<Action> post, SendSmtpMessageCommand command)
+            internal VerboseSink(SendSmtpMessageCommand command, PostedWrites writes)
             {
-                _post = post;
                 _command = command;
+                _writes = writes;
             }
 
-            public void Report(SmtpProgress value)
+            public void Write(SmtpTranscriptEntry entry)
             {
-                long now = _command._clock.ElapsedTicks;
-                bool dataDone = value.Stage == SmtpStage.Data && value.BytesTotal.HasValue &&
-                                value.BytesSent >= value.BytesTotal.Value;
-                if (!dataDone && now - Interlocked.Read(ref _command._lastProgressTicks) < Stopwatch.Frequency / 10) return;
-                Interlocked.Exchange(ref _command._lastProgressTicks, now);
-                double seconds = Math.Max(_command._clock.Elapsed.TotalSeconds, 0.001);
-                var record = new ProgressRecord(1, "Send-SmtpMessage",
-                    $"{_command._sent} sent ({_command._sent / seconds:0.#}/s); {value.Stage}")
-                {
-                    CurrentOperation = $"{value.Host}:{value.Port}, to {_command._currentRecipients}",
-                };
-                if (value.Stage == SmtpStage.Data && value.BytesTotal > 0)
-                    record.PercentComplete = (int)Math.Min(100, value.BytesSent * 100 / value.BytesTotal.Value);
-                _post(() => _command.WriteProgress(record));
+                string line = entry.ToString();
+                _writes.Post(() => _command.WriteVerbose(line));
             }
         }
     }

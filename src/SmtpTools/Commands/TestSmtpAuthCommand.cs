@@ -56,7 +56,13 @@ namespace SmtpTools.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            SmtpSessionOptions options = SessionOptions(SmtpServer, Port);
+            (string host, int port, string? serverError) = SplitServer(SmtpServer, Port);
+            if (serverError != null)
+            {
+                WriteError(ServerError(serverError, SmtpServer, Port));
+                return;
+            }
+            SmtpSessionOptions options = SessionOptions(host, port);
             SmtpCredential credential = ParameterSetName == TokenSet
                 ? TokenCredential(UserName, AccessToken)
                 : PasswordCredential(Credential);
@@ -68,7 +74,7 @@ namespace SmtpTools.Commands
                 {
                     if (Quiet) return;
                     if (outcome.Result != null) post(() => WriteObject(outcome.Result));
-                    else post(() => WriteError(SmtpErrors.FromException(outcome.Error!)));
+                    else post(() => WriteError(ErrorMapper.Record(this, outcome.Error!)));
                 }, ct).ConfigureAwait(false);
                 return outcomes.Any(o => o.Result?.Succeeded == true);
             });

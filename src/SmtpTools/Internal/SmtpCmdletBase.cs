@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using System.Security;
@@ -72,14 +70,14 @@ namespace SmtpTools.Internal
         /// </summary>
         protected T Run<T>(Func<Action<Action>, CancellationToken, Task<T>> work)
         {
-            using var queue = new PendingWrites();
+            using var writes = new PostedWrites();
             int pipelineThread = Environment.CurrentManagedThreadId;
             ExceptionDispatchInfo? inlineWriteFailure = null;
             void Post(Action write)
             {
                 // Work that runs on the pipeline thread (blocking socket I/O does, start to end) writes at once, so
                 // -Verbose stays live; anything already queued goes first to keep the order.
-                if (Environment.CurrentManagedThreadId == pipelineThread && queue.IsEmpty)
+                if (Environment.CurrentManagedThreadId == pipelineThread && writes.IsEmpty)
                 {
                     if (inlineWriteFailure != null) return;
                     try { write(); }
@@ -91,18 +89,17 @@ namespace SmtpTools.Internal
                     }
                     return;
                 }
-                queue.Add(write);
+                writes.Post(write);
             }
 
             async Task<T> StartAsync()
             {
                 try { return await work(Post, CancelToken).ConfigureAwait(false); }
-                finally { queue.Complete(); }
+                finally { writes.Complete(); }
             }
 
             // Started here rather than through Task.Run: the part before the first real await (composing a message,
-            // writing a command) then costs no hand-off to a pool thread and back. tests/bench measured those
-            // hand-offs as most of the per-message time of a bulk send on a busy machine. Without a
+            // writing a command) then costs no hand-off to a pool thread and back. Without a
             // SynchronizationContext, so no continuation can ever wait for this thread, which is busy below.
             SynchronizationContext? context = SynchronizationContext.Current;
             Task<T> task;
@@ -119,10 +116,7 @@ namespace SmtpTools.Internal
             try
             {
                 // Work that finished on this thread without posting from elsewhere has nothing queued.
-                if (!task.IsCompleted || queue.Created)
-                {
-                    foreach (Action write in queue.Drain()) write();
-                }
+                if (!task.IsCompleted || writes.Created) writes.WriteAll();
             }
             catch
             {
@@ -143,63 +137,6 @@ namespace SmtpTools.Internal
                 // PowerShell issue #17444: the stop must surface as PipelineStoppedException, not as an error.
                 throw new PipelineStoppedException();
             }
-        }
-
-        /// <summary>
-        /// The queue of writes posted from workers for the pipeline thread. Made on first use: a bulk send runs most
-        /// messages entirely on the pipeline thread, and a queue per message was a visible share of its garbage.
-        /// </summary>
-        private sealed class PendingWrites : IDisposable
-        {
-            private readonly object _gate = new object();
-            private BlockingCollection<Action>? _queue;
-            private bool _completed;
-
-            internal bool Created => Volatile.Read(ref _queue) != null;
-
-            internal bool IsEmpty
-            {
-                get
-                {
-                    BlockingCollection<Action>? queue = Volatile.Read(ref _queue);
-                    return queue == null || queue.Count == 0;
-                }
-            }
-
-            internal void Add(Action write)
-            {
-                BlockingCollection<Action> queue = Get();
-                // A late event after completion has nowhere to go; dropping it beats throwing on a worker.
-                try { queue.Add(write); } catch (InvalidOperationException) { }
-            }
-
-            internal void Complete()
-            {
-                lock (_gate)
-                {
-                    _completed = true;
-                    _queue?.CompleteAdding();
-                }
-            }
-
-            internal IEnumerable<Action> Drain() => Get().GetConsumingEnumerable();
-
-            private BlockingCollection<Action> Get()
-            {
-                lock (_gate)
-                {
-                    BlockingCollection<Action>? queue = _queue;
-                    if (queue == null)
-                    {
-                        queue = new BlockingCollection<Action>();
-                        if (_completed) queue.CompleteAdding();
-                        Volatile.Write(ref _queue, queue);
-                    }
-                    return queue;
-                }
-            }
-
-            public void Dispose() => _queue?.Dispose();
         }
     }
 }

@@ -6,7 +6,7 @@ namespace SmtpTools.Internal
 {
     /// <summary>
     /// The connection parameters every cmdlet that talks to an SMTP server takes the same way (Send-SmtpMessage,
-    /// Test-SmtpAuth, Connect-SmtpServer), and the session options they make.
+    /// Test-SmtpAuth, Connect-SmtpServer), and the one place they become connection settings.
     /// </summary>
     public abstract partial class SmtpConnectionCmdletBase : SmtpCmdletBase
     {
@@ -32,16 +32,53 @@ namespace SmtpTools.Internal
         [ValidateRange(1, 3600)]
         public int Timeout { get; set; } = 60;
 
-        /// <summary>Options for one session with these parameters. The cmdlets own a thread to block, so socket I/O
-        /// blocks instead of hopping through the thread pool (see BlockingStream).</summary>
-        private protected SmtpSessionOptions SessionOptions(string host, int port) => new SmtpSessionOptions(host, port)
+        /// <summary>
+        /// Fills <paramref name="settings"/> from these parameters; <paramref name="tls"/> overrides -Tls (as
+        /// Send-SmtpMessage's -UseSsl does). The cmdlets own a thread to block, so socket I/O blocks instead of
+        /// hopping through the thread pool (see BlockingStream): that choice is made here, once.
+        /// </summary>
+        private protected T Settings<T>(T settings, string server, int port, SmtpTlsMode? tls = null)
+            where T : SmtpConnectionSettings
         {
-            Tls = Tls,
-            ClientName = ClientName,
-            SkipCertificateCheck = SkipCertificateCheck,
-            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-            Timeouts = SmtpTimeouts.All(TimeSpan.FromSeconds(Timeout)),
-            BlockingIo = true,
-        };
+            settings.Server = server;
+            settings.Port = port;
+            settings.Tls = tls ?? Tls;
+            settings.ClientName = ClientName;
+            settings.SkipCertificateCheck = SkipCertificateCheck;
+            settings.AllowUnencryptedAuthentication = AllowUnencryptedAuthentication;
+            settings.Timeout = TimeSpan.FromSeconds(Timeout);
+            settings.BlockingIo = true;
+            return settings;
+        }
+
+        /// <summary>Session options for one session with these parameters.</summary>
+        private protected SmtpSessionOptions SessionOptions(string host, int port) =>
+            Settings(new SmtpConnectionSettings(), host, port).SessionOptions();
+
+        /// <summary>
+        /// Splits "host:port" or "[IPv6]:port" given as the server; the port in it wins over the default of -Port, and
+        /// must agree with a -Port given too.
+        /// </summary>
+        /// <exception cref="ArgumentException">Not a server name, or two different ports.</exception>
+        private protected (string Host, int Port, string? ErrorId) SplitServer(string server, int port)
+        {
+            if (!SmtpEndpoint.TryParse(server, out string host, out int? inline))
+            {
+                return (server, port, "InvalidSmtpServer");
+            }
+            if (inline == null) return (host, port, null);
+            if (MyInvocation.BoundParameters.ContainsKey("Port") && inline.Value != port)
+            {
+                return (server, port, "ConflictingPort");
+            }
+            return (host, inline.Value, null);
+        }
+
+        /// <summary>The error for a server SplitServer refused.</summary>
+        private protected ErrorRecord ServerError(string id, string server, int port) => ErrorMapper.Record(this, id,
+            new ArgumentException(id == "ConflictingPort"
+                ? $"The server '{server}' names a port, and -Port {port} names another."
+                : $"'{server}' is not a server name: the part after the last ':' is not a port number from 1 to " +
+                  "65535."), server);
     }
 }

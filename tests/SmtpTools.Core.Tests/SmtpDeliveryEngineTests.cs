@@ -13,11 +13,11 @@ namespace SmtpTools.Core.Tests
 {
     /// <summary>Several connections at once: against Postfix for delivery, the scripted server for a stall.</summary>
     [Collection("Peers")]
-    public class SmtpSendWorkersTests
+    public class SmtpDeliveryEngineTests
     {
         private readonly PeersFixture _peers;
 
-        public SmtpSendWorkersTests(PeersFixture peers) => _peers = peers;
+        public SmtpDeliveryEngineTests(PeersFixture peers) => _peers = peers;
 
         private SmtpSubmitOptions Options(string host, int port) => new SmtpSubmitOptions
         {
@@ -44,14 +44,14 @@ namespace SmtpTools.Core.Tests
             string marker = Guid.NewGuid().ToString("N");
             var outcomes = new ConcurrentBag<SmtpSubmitOutcome>();
             var errors = new ConcurrentBag<Exception>();
-            using (var workers = new SmtpSendWorkers(3, _ => Options(_peers.Host, _peers.SmtpPort), CancellationToken.None))
+            using (var workers = new SmtpDeliveryEngine(Options(_peers.Host, _peers.SmtpPort), 3, CancellationToken.None))
             {
                 for (int i = 0; i < 12; i++)
                 {
-                    workers.Enqueue(await ComposeAsync($"{marker} message {i}"), (outcome, error) =>
+                    workers.Enqueue(await ComposeAsync($"{marker} message {i}"), i, report =>
                     {
-                        if (outcome != null) outcomes.Add(outcome);
-                        if (error != null) errors.Add(error);
+                        foreach (SmtpSubmitOutcome outcome in report.Outcomes) outcomes.Add(outcome);
+                        if (report.Error != null) errors.Add(report.Error);
                     });
                 }
                 workers.Complete();
@@ -71,8 +71,8 @@ namespace SmtpTools.Core.Tests
         {
             using ScriptedSmtpServer server = SmtpSessionTests.Replay("stall-after-ehlo");
             var reported = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var workers = new SmtpSendWorkers(1, _ => Options(server.Host, server.Port), CancellationToken.None);
-            workers.Enqueue(await ComposeAsync("stalled"), (outcome, error) => reported.TrySetResult(error));
+            var workers = new SmtpDeliveryEngine(Options(server.Host, server.Port), 1, CancellationToken.None);
+            workers.Enqueue(await ComposeAsync("stalled"), null, report => reported.TrySetResult(report.Error));
             await Task.Delay(300);
 
             Task dispose = Task.Run(workers.Dispose);

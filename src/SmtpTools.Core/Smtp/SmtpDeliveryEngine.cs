@@ -1,38 +1,58 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using SmtpTools.Core.Mime;
 
 namespace SmtpTools.Core.Smtp
 {
+    /// <summary>What became of one submitted message: its outcomes (one per domain with direct delivery), or the
+    /// exception that stopped its delivery (cancellation included).</summary>
+    internal sealed class SmtpDeliveryReport
+    {
+        internal SmtpDeliveryReport(object? tag, IReadOnlyList<SmtpSubmitOutcome>? outcomes, Exception? error)
+        {
+            Tag = tag;
+            Outcomes = outcomes ?? Array.Empty<SmtpSubmitOutcome>();
+            Error = error;
+        }
+
+        /// <summary>What the caller handed in with the message (the pipeline record).</summary>
+        internal object? Tag { get; }
+
+        internal IReadOnlyList<SmtpSubmitOutcome> Outcomes { get; }
+
+        internal Exception? Error { get; }
+    }
+
     /// <summary>
-    /// Sends messages on worker threads, one connection each, while the caller goes on composing the next ones.
-    /// Each worker keeps its own <see cref="SmtpSubmitter"/> (connection and login reused between messages) and
-    /// sends one message at a time; <see cref="Complete"/> lets them finish, say QUIT and end.
+    /// The delivery engine behind Send-SmtpMessage: takes composed messages and delivers each by the options' route
+    /// (smart host, the recipients' mail exchangers, or a pickup folder) on worker threads, one connection each, while
+    /// the caller goes on composing the next. Each worker keeps its own <see cref="SmtpSubmitter"/> (connection and
+    /// login reused between messages) and sends one message at a time; with one worker, reports come in input order.
     /// </summary>
     /// <remarks>
     /// Why threads and not tasks: the submitters run with blocking socket I/O (see BlockingStream), so a worker
     /// holds its thread for the whole exchange; on the thread pool that would starve everything else.
-    /// The caller decides how many messages are in flight; this class only runs what it is given.
+    /// The caller decides how many messages are in flight; the engine only runs what it is given.
     /// </remarks>
-    internal sealed class SmtpSendWorkers : IDisposable
+    internal sealed class SmtpDeliveryEngine : IDisposable
     {
         private readonly BlockingCollection<Job> _jobs = new BlockingCollection<Job>();
         private readonly Thread[] _threads;
         private readonly CancellationTokenSource _cancel;
 
-        /// <param name="count">How many connections (and threads).</param>
-        /// <param name="createOptions">Options for the submitter of worker i (each needs its own sinks).</param>
+        /// <param name="options">Route, connection, retries and sinks (the sinks must take writes from any thread).</param>
+        /// <param name="connections">How many connections (and threads).</param>
         /// <param name="cancellationToken">Stops every send and every worker.</param>
-        internal SmtpSendWorkers(int count, Func<int, SmtpSubmitOptions> createOptions,
-            CancellationToken cancellationToken)
+        internal SmtpDeliveryEngine(SmtpSubmitOptions options, int connections, CancellationToken cancellationToken)
         {
-            if (count < 1) throw new ArgumentOutOfRangeException(nameof(count));
+            if (connections < 1) throw new ArgumentOutOfRangeException(nameof(connections));
             _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _threads = new Thread[count];
-            for (int i = 0; i < count; i++)
+            _threads = new Thread[connections];
+            for (int i = 0; i < connections; i++)
             {
-                var submitter = new SmtpSubmitter(createOptions(i));
+                var submitter = new SmtpSubmitter(options);
                 _threads[i] = new Thread(() => Work(submitter))
                 {
                     IsBackground = true,
@@ -44,14 +64,16 @@ namespace SmtpTools.Core.Smtp
 
         /// <summary>
         /// Queues a message for the next free worker. <paramref name="completed"/> runs on that worker with the
-        /// outcome, or with the exception that stopped the send (cancellation included); the content is disposed
-        /// just before.
+        /// report; the content is disposed just before.
         /// </summary>
-        internal void Enqueue(MimeMessageContent content, Action<SmtpSubmitOutcome?, Exception?> completed) =>
-            _jobs.Add(new Job(content, completed));
+        internal void Enqueue(MimeMessageContent content, object? tag, Action<SmtpDeliveryReport> completed) =>
+            _jobs.Add(new Job(content, tag, completed));
 
-        /// <summary>No more messages: the workers send what is queued, close their connections and end.</summary>
-        internal void Complete() => _jobs.CompleteAdding();
+        /// <summary>No more messages: the workers deliver what is queued, close their connections and end.</summary>
+        internal void Complete()
+        {
+            if (!_jobs.IsAddingCompleted) _jobs.CompleteAdding();
+        }
 
         /// <summary>Waits for every worker to end (after <see cref="Complete"/> or cancellation).</summary>
         internal void Join()
@@ -62,8 +84,8 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Cancels whatever is in flight, drops the connections and waits for the workers.</summary>
         public void Dispose()
         {
-            if (!_jobs.IsAddingCompleted) _jobs.CompleteAdding();
-            // A cancelled stage closes its own connection (SmtpSession.RunAsync), which ends a blocked read.
+            Complete();
+            // A cancelled stage closes its own connection (SmtpWire.RunAsync), which ends a blocked read.
             _cancel.Cancel();
             Join();
             // Messages that no worker took any more still hold their attachment files open.
@@ -79,11 +101,11 @@ namespace SmtpTools.Core.Smtp
             {
                 foreach (Job job in _jobs.GetConsumingEnumerable(token))
                 {
-                    SmtpSubmitOutcome? outcome = null;
+                    IReadOnlyList<SmtpSubmitOutcome>? outcomes = null;
                     Exception? error = null;
                     try
                     {
-                        outcome = submitter.SendAsync(job.Content, token).GetAwaiter().GetResult();
+                        outcomes = submitter.DeliverAsync(job.Content, token).GetAwaiter().GetResult();
                     }
                     catch (Exception ex)
                     {
@@ -93,7 +115,7 @@ namespace SmtpTools.Core.Smtp
                     {
                         job.Content.Dispose();
                     }
-                    job.Completed(outcome, error);
+                    job.Completed(new SmtpDeliveryReport(job.Tag, outcomes, error));
                 }
                 // QUIT is a courtesy: the messages are all reported already, so nothing about it can matter now.
                 try { submitter.CloseAsync(token).GetAwaiter().GetResult(); }
@@ -111,14 +133,16 @@ namespace SmtpTools.Core.Smtp
 
         private readonly struct Job
         {
-            internal Job(MimeMessageContent content, Action<SmtpSubmitOutcome?, Exception?> completed)
+            internal Job(MimeMessageContent content, object? tag, Action<SmtpDeliveryReport> completed)
             {
                 Content = content;
+                Tag = tag;
                 Completed = completed;
             }
 
             internal MimeMessageContent Content { get; }
-            internal Action<SmtpSubmitOutcome?, Exception?> Completed { get; }
+            internal object? Tag { get; }
+            internal Action<SmtpDeliveryReport> Completed { get; }
         }
     }
 }
