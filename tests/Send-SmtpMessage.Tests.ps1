@@ -278,6 +278,15 @@ Describe 'Send-SmtpMessage' {
             Get-Delivered $marker -Count 100 | Should -HaveCount 100
         }
 
+        It 'warns about an unverifiable certificate once per connection, not once per message' {
+            $marker = New-Marker
+            $warnings = 1..20 | ForEach-Object { [pscustomobject]@{ To = "user$_@smtptools.test"; Subject = "$marker $_" } } |
+                Send-SmtpMessage @Common -Body 'x' 3>&1
+            @($warnings | Where-Object { $_ -is [Management.Automation.WarningRecord] }) | Should -HaveCount 1
+            $warnings[0].Message | Should -Match 'could not be verified'
+            Get-Delivered $marker -Count 20 | Should -HaveCount 20
+        }
+
         It 'sends over up to -ThrottleLimit connections at once, every message once with its own result' {
             $marker = New-Marker
             $results = 1..30 | ForEach-Object { [pscustomobject]@{ To = "user$_@smtptools.test"; Subject = "$marker row $_"; Body = "Row $_" } } |

@@ -18,13 +18,14 @@ namespace SmtpTools.Core.Tests
     {
         private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
-        private const string Greeting = "S: 220 fault.example.test ESMTP\n";
-        private const string Ehlo = "C: EHLO *\nS: 250 fault.example.test\n";
-        private const string Mail = "C: MAIL FROM:*\nS: 250 2.1.0 Ok\n";
-        private const string Rcpt = "C: RCPT TO:*\nS: 250 2.1.5 Ok\n";
-        private const string DataGo = "C: DATA\nS: 354 End data with <CR><LF>.<CR><LF>\n";
+        // The script pieces of SmtpSubmitterTests, with a queue id Postfix could have given.
+        private const string Greeting = SmtpSubmitterTests.Greeting;
+        private const string Ehlo = SmtpSubmitterTests.Ehlo;
+        private const string Mail = SmtpSubmitterTests.Mail;
+        private const string Rcpt = SmtpSubmitterTests.Rcpt;
+        private const string DataGo = SmtpSubmitterTests.DataGo;
         private const string Queued = "S: 250 2.0.0 Ok: queued as 4Xk2Zq1abc\n";
-        private const string Quit = "C: QUIT\nS: 221 2.0.0 Bye\n";
+        private const string Quit = SmtpSubmitterTests.Quit;
 
         private static Task<MimeMessageContent> MessageAsync(params string[] to) =>
             MessageComposer.ComposeAsync(new MessageSpec

@@ -24,13 +24,13 @@ namespace SmtpTools.Core.Tests
         // A hang guard, not a timing assertion: every case must end long before this.
         private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
-        private const string Greeting = "S: 220 fault.example.test ESMTP\n";
-        private const string Ehlo = "C: EHLO *\nS: 250 fault.example.test\n";
-        private const string Mail = "C: MAIL FROM:*\nS: 250 2.1.0 Ok\n";
-        private const string Rcpt = "C: RCPT TO:*\nS: 250 2.1.5 Ok\n";
-        private const string DataGo = "C: DATA\nS: 354 End data with <CR><LF>.<CR><LF>\n";
-        private const string Queued = "S: 250 2.0.0 Ok: queued as ABC\n";
-        private const string Quit = "C: QUIT\nS: 221 2.0.0 Bye\n";
+        internal const string Greeting = "S: 220 fault.example.test ESMTP\n";
+        internal const string Ehlo = "C: EHLO *\nS: 250 fault.example.test\n";
+        internal const string Mail = "C: MAIL FROM:*\nS: 250 2.1.0 Ok\n";
+        internal const string Rcpt = "C: RCPT TO:*\nS: 250 2.1.5 Ok\n";
+        internal const string DataGo = "C: DATA\nS: 354 End data with <CR><LF>.<CR><LF>\n";
+        internal const string Queued = "S: 250 2.0.0 Ok: queued as ABC\n";
+        internal const string Quit = "C: QUIT\nS: 221 2.0.0 Bye\n";
 
         internal static SmtpSubmitOptions Options(ScriptedSmtpServer server, int retries = 0) => new SmtpSubmitOptions
         {

@@ -36,6 +36,7 @@ namespace SmtpTools.Commands
         private bool _descriptionShown;
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private ErrorRecord? _fatal;
+        private readonly HashSet<int> _warnedConnections = new HashSet<int>();
 
         /// <summary>Recipients.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ComposeSet, ValueFromPipelineByPropertyName = true)]
@@ -450,7 +451,9 @@ namespace SmtpTools.Commands
             {
                 foreach (ErrorRecord error in Errors(outcome)) WriteError(error);
             }
-            if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck)
+            // Once per connection: a CSV of a thousand rows over one connection is one certificate, not a thousand.
+            if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck &&
+                _warnedConnections.Add(result.SessionId))
             {
                 WriteWarning($"The certificate of {result.Server} could not be verified: " +
                     string.Join("; ", result.Tls.ValidationErrors).TrimEnd('.') + ". The message was still encrypted.");
