@@ -66,6 +66,31 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
+        public async Task DeliverAsync_PickupRoute_WrittenWithThePathAndEveryRecipient()
+        {
+            string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "stp-pickup-" + Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(folder);
+            try
+            {
+                var options = new SmtpSubmitOptions { Route = SmtpRoute.PickupDirectory, PickupDirectory = folder };
+                using MimeMessageContent content = await MessageAsync("b@example.test", "c@example.test");
+                using var submitter = new SmtpSubmitter(options);
+
+                SmtpSubmitOutcome outcome = Assert.Single(await submitter.DeliverAsync(content, CancellationToken.None));
+
+                Assert.Equal(SmtpSendStatus.Written, outcome.Result.Status);
+                Assert.Null(outcome.Result.FailureKind);
+                Assert.Equal(new[] { "b@example.test", "c@example.test" }, outcome.Result.Recipients);
+                Assert.True(System.IO.File.Exists(outcome.Result.Path));
+                Assert.StartsWith(folder, outcome.Result.Path);
+            }
+            finally
+            {
+                System.IO.Directory.Delete(folder, true);
+            }
+        }
+
+        [Fact]
         public async Task SendAsync_OneOfTwoRecipientsRefused_PartiallySentNamingTheRefusedOne()
         {
             SmtpSubmitOutcome outcome = await SendAsync(Greeting + Ehlo + Mail + Rcpt +
