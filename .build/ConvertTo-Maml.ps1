@@ -1,7 +1,10 @@
 # Turns the platyPS-style markdown in module/<culture>/<Cmdlet-Name>.md into the MAML file Get-Help reads.
-# platyPS is not served here, so this is ours. Texts (synopsis, description, examples, parameter descriptions, outputs)
-# come from the markdown; syntax, types, positions and pipeline binding come from the cmdlets themselves, so they can
-# never go stale. tests/ModuleHelp.Tests.ps1 checks what Get-Help then shows.
+# platyPS is not served here, so this is ours. Texts (synopsis, description, examples, parameter descriptions, inputs,
+# outputs, notes, related links) come from the markdown; syntax, types, positions and pipeline binding come from the
+# cmdlets themselves, so they can never go stale. tests/ModuleHelp.Tests.ps1 checks what Get-Help then shows.
+
+# The sections every help source must have; NOTES is optional.
+$script:RequiredHelpSections = 'SYNOPSIS', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'RELATED LINKS'
 
 function Split-MarkdownSections([string[]] $Lines, [string] $Prefix) {
     $sections = [ordered]@{}
@@ -18,6 +21,35 @@ function Split-MarkdownSections([string[]] $Lines, [string] $Prefix) {
     return $sections
 }
 
+# The platyPS front matter ("---", "key: value" lines, "---") as a dictionary; empty when the file has none.
+function Get-FrontMatter([string[]] $Lines) {
+    $values = @{}
+    if ($Lines.Count -eq 0 -or $Lines[0] -ne '---') { return $values }
+    for ($i = 1; $i -lt $Lines.Count -and $Lines[$i] -ne '---'; $i++) {
+        if ($Lines[$i] -match '^([^:]+):\s*(.*)$') { $values[$Matches[1].Trim()] = $Matches[2].Trim() }
+    }
+    return $values
+}
+
+# The prose of a section: fenced blocks (platyPS's yaml metadata under each parameter, code) are not prose.
+function Get-Prose([string[]] $Lines) {
+    $inFence = $false
+    foreach ($line in $Lines) {
+        if ($line -match '^```') { $inFence = -not $inFence; continue }
+        if (-not $inFence) { $line }
+    }
+}
+
+# "Key: value" from the yaml block of a platyPS parameter section, or $null.
+function Get-YamlValue([string[]] $Lines, [string] $Key) {
+    $inYaml = $false
+    foreach ($line in $Lines) {
+        if ($line -match '^```') { $inYaml = -not $inYaml -and $line -match '^```yaml'; continue }
+        if ($inYaml -and $line -match "^$([regex]::Escape($Key)):\s*(.*)$") { return $Matches[1].Trim() }
+    }
+    return $null
+}
+
 function Get-Paragraphs([string[]] $Lines) {
     $text = ($Lines -join "`n").Trim()
     if (-not $text) { return @() }
@@ -28,6 +60,44 @@ function ConvertTo-XmlText([string] $Text) { [Security.SecurityElement]::Escape(
 
 function Get-ParaXml([string[]] $Paragraphs) {
     ($Paragraphs | ForEach-Object { "<maml:para>$(ConvertTo-XmlText $_)</maml:para>" }) -join ''
+}
+
+# "### Type" headings, each followed by its description, as in the INPUTS and OUTPUTS sections.
+function Get-TypeEntries([string[]] $Lines) {
+    foreach ($entry in (Split-MarkdownSections -Lines $Lines -Prefix '###').GetEnumerator()) {
+        [pscustomobject]@{ Type = $entry.Key; Paragraphs = @(Get-Paragraphs (Get-Prose $entry.Value)) }
+    }
+}
+
+function Get-TypeEntriesXml([string[]] $Lines, [string] $Element, [string] $File, [string] $Section) {
+    $entries = @(Get-TypeEntries $Lines)
+    if ($entries.Count -eq 0) { throw "Help source $File lists no '### type' under '## $Section' (write '### None' when there is none)." }
+    ($entries | ForEach-Object {
+        "<command:$Element><dev:type><maml:name>$(ConvertTo-XmlText $_.Type)</maml:name></dev:type><maml:description>$(Get-ParaXml $_.Paragraphs)</maml:description></command:$Element>"
+    }) -join ''
+}
+
+# RELATED LINKS lines: "[text](uri)" or a bare name, each a link; the online version comes first.
+function Get-RelatedLinksXml([string[]] $Lines, [string] $OnlineUri) {
+    $links = [Collections.Generic.List[string]]::new()
+    $links.Add("<maml:navigationLink><maml:linkText>Online Version:</maml:linkText><maml:uri>$(ConvertTo-XmlText $OnlineUri)</maml:uri></maml:navigationLink>")
+    foreach ($line in Get-Prose $Lines) {
+        $text = $line.Trim()
+        if (-not $text) { continue }
+        $uri = ''
+        if ($text -match '^\[([^\]]+)\]\(([^)]*)\)$') { $text = $Matches[1].Trim(); $uri = $Matches[2].Trim() }
+        # A relative link ("Test-SmtpAuth.md") works on the repository's web pages; Get-Help finds the topic by name.
+        if ($uri -notmatch '^https?://') { $uri = '' }
+        $links.Add("<maml:navigationLink><maml:linkText>$(ConvertTo-XmlText $text)</maml:linkText><maml:uri>$(ConvertTo-XmlText $uri)</maml:uri></maml:navigationLink>")
+    }
+    return $links -join ''
+}
+
+# Example titles are framed in dashes like PowerShell's own help, but never wider than a 120-column console.
+function Get-ExampleTitle([string] $Title) {
+    $dashes = [Math]::Max(3, [Math]::Min(26, [int][Math]::Floor((116 - $Title.Length) / 2)))
+    $frame = '-' * $dashes
+    return "$frame $Title $frame"
 }
 
 function ConvertTo-Maml {
@@ -48,22 +118,26 @@ function ConvertTo-Maml {
         $name = [IO.Path]::GetFileNameWithoutExtension($file)
         $command = $module.ExportedCmdlets[$name]
         if (-not $command) { throw "Help source $file describes $name, which the module does not export." }
-        $sections = Split-MarkdownSections -Lines (Get-Content -Path $file -Encoding utf8) -Prefix '##'
-        foreach ($required in 'SYNOPSIS', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'OUTPUTS') {
+        $lines = @(Get-Content -Path $file -Encoding utf8)
+        $front = Get-FrontMatter $lines
+        $onlineUri = $front['online version']
+        if (-not $onlineUri) { throw "Help source $file has no 'online version:' in its front matter (the page Get-Help -Online opens)." }
+        $sections = Split-MarkdownSections -Lines $lines -Prefix '##'
+        foreach ($required in $RequiredHelpSections) {
             if (-not $sections.Contains($required)) { throw "Help source $file has no '## $required' section." }
         }
         $parameterTexts = Split-MarkdownSections -Lines $sections['PARAMETERS'] -Prefix '###'
         $examples = Split-MarkdownSections -Lines $sections['EXAMPLES'] -Prefix '###'
 
         [void]$builder.AppendLine('<command:command xmlns:maml="http://schemas.microsoft.com/maml/2004/10" xmlns:command="http://schemas.microsoft.com/maml/dev/command/2004/10" xmlns:dev="http://schemas.microsoft.com/maml/dev/2004/10" xmlns:MSHelp="http://msdn.microsoft.com/mshelp">')
-        [void]$builder.AppendLine("<command:details><command:name>$name</command:name><command:verb>$($command.Verb)</command:verb><command:noun>$($command.Noun)</command:noun><maml:description>$(Get-ParaXml (Get-Paragraphs $sections['SYNOPSIS']))</maml:description></command:details>")
-        [void]$builder.AppendLine("<maml:description>$(Get-ParaXml (Get-Paragraphs $sections['DESCRIPTION']))</maml:description>")
+        [void]$builder.AppendLine("<command:details><command:name>$name</command:name><command:verb>$($command.Verb)</command:verb><command:noun>$($command.Noun)</command:noun><maml:description>$(Get-ParaXml (Get-Paragraphs (Get-Prose $sections['SYNOPSIS'])))</maml:description></command:details>")
+        [void]$builder.AppendLine("<maml:description>$(Get-ParaXml (Get-Paragraphs (Get-Prose $sections['DESCRIPTION'])))</maml:description>")
 
         $describe = {
             param($parameter, $set)
             $key = "-$($parameter.Name)"
             if (-not $parameterTexts.Contains($key)) { throw "Help source $file does not describe parameter $key." }
-            $lines = @($parameterTexts[$key] | Where-Object { $_ -notmatch '^```' })
+            $text = $parameterTexts[$key]
             $position = if ($set -and $set.Position -ge 0) { $set.Position } else { 'named' }
             $required = if ($set) { $set.IsMandatory.ToString().ToLowerInvariant() } else { 'false' }
             $pipeline = if ($set -and ($set.ValueFromPipeline -or $set.ValueFromPipelineByPropertyName)) {
@@ -79,7 +153,10 @@ function ConvertTo-Maml {
             $valueXml = if ($type -eq [Management.Automation.SwitchParameter]) { '' }
             else { "<command:parameterValue required=`"true`" variableLength=`"false`">$typeName</command:parameterValue>" }
             $aliases = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'None' }
-            "<command:parameter required=`"$required`" variableLength=`"true`" globbing=`"false`" pipelineInput=`"$pipelineValue`" position=`"$position`" aliases=`"$aliases`"><maml:name>$($parameter.Name)</maml:name><maml:description>$(Get-ParaXml (Get-Paragraphs $lines))</maml:description>$valueXml<dev:type><maml:name>$($type.FullName)</maml:name></dev:type></command:parameter>"
+            # The default is the one fact of platyPS's yaml block the cmdlet cannot tell: keep it, drop the rest.
+            $default = Get-YamlValue $text 'Default value'
+            $defaultXml = if ($default -and $default -ne 'None') { "<dev:defaultValue>$(ConvertTo-XmlText $default)</dev:defaultValue>" } else { '' }
+            "<command:parameter required=`"$required`" variableLength=`"true`" globbing=`"false`" pipelineInput=`"$pipelineValue`" position=`"$position`" aliases=`"$aliases`"><maml:name>$($parameter.Name)</maml:name><maml:description>$(Get-ParaXml (Get-Paragraphs (Get-Prose $text)))</maml:description>$valueXml<dev:type><maml:name>$($type.FullName)</maml:name></dev:type>$defaultXml</command:parameter>"
         }
 
         [void]$builder.Append('<command:syntax>')
@@ -99,12 +176,11 @@ function ConvertTo-Maml {
         }
         [void]$builder.AppendLine('</command:parameters>')
 
-        $outputs = @($sections['OUTPUTS'] | Where-Object { $_ -match '^### (.+)$' } | ForEach-Object { $Matches[1].Trim() })
-        [void]$builder.Append('<command:returnValues>')
-        foreach ($output in $outputs) {
-            [void]$builder.Append("<command:returnValue><dev:type><maml:name>$(ConvertTo-XmlText $output)</maml:name></dev:type><maml:description /></command:returnValue>")
+        [void]$builder.AppendLine("<command:inputTypes>$(Get-TypeEntriesXml $sections['INPUTS'] 'inputType' $file 'INPUTS')</command:inputTypes>")
+        [void]$builder.AppendLine("<command:returnValues>$(Get-TypeEntriesXml $sections['OUTPUTS'] 'returnValue' $file 'OUTPUTS')</command:returnValues>")
+        if ($sections.Contains('NOTES')) {
+            [void]$builder.AppendLine("<maml:alertSet><maml:alert>$(Get-ParaXml (Get-Paragraphs (Get-Prose $sections['NOTES'])))</maml:alert></maml:alertSet>")
         }
-        [void]$builder.AppendLine('</command:returnValues>')
 
         [void]$builder.Append('<command:examples>')
         foreach ($example in $examples.GetEnumerator()) {
@@ -116,9 +192,10 @@ function ConvertTo-Maml {
                 if ($inCode) { $codeLines.Add($line) } else { $remarks.Add($line) }
             }
             if ($codeLines.Count -eq 0) { throw "Help source $file example '$($example.Key)' has no code block." }
-            [void]$builder.Append("<command:example><maml:title>-------------------------- $(ConvertTo-XmlText $example.Key) --------------------------</maml:title><dev:code>$(ConvertTo-XmlText ($codeLines -join "`n"))</dev:code><dev:remarks>$(Get-ParaXml (Get-Paragraphs $remarks))</dev:remarks></command:example>")
+            [void]$builder.Append("<command:example><maml:title>$(ConvertTo-XmlText (Get-ExampleTitle $example.Key))</maml:title><dev:code>$(ConvertTo-XmlText ($codeLines -join "`n"))</dev:code><dev:remarks>$(Get-ParaXml (Get-Paragraphs $remarks))</dev:remarks></command:example>")
         }
         [void]$builder.AppendLine('</command:examples>')
+        [void]$builder.AppendLine("<command:relatedLinks>$(Get-RelatedLinksXml $sections['RELATED LINKS'] $onlineUri)</command:relatedLinks>")
         [void]$builder.AppendLine('</command:command>')
     }
     [void]$builder.AppendLine('</helpItems>')

@@ -18,7 +18,7 @@ namespace SmtpTools.Commands
 
         /// <summary>The server's host name or IP address.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("ComputerName", "HostName")]
+        [Alias("ComputerName", "HostName", "Host")]
         [ValidateNotNullOrEmpty]
         public string SmtpServer { get; set; } = string.Empty;
 
