@@ -134,9 +134,73 @@ Describe 'Resolve-MailExchanger' {
         $err[0].Exception.Message | Should -BeLike "*$server*"
     }
 
-    It 'stops with InvalidDnsServer when -Server is not an IP address' {
-        { Resolve-MailExchanger simple.mx.test -Server 'dns.example' -ErrorAction Stop } |
+    It 'stops with InvalidDnsServer when -Server is <Server>' -TestCases @(
+        @{ Server = 'not a server!' }
+        @{ Server = '127.0.0.1:99999' }
+    ) {
+        { Resolve-MailExchanger simple.mx.test -Server $Server -ErrorAction Stop } |
             Should -Throw -ErrorId "InvalidDnsServer,$CommandName"
+    }
+
+    It 'takes -Server as a host name, resolved once with the system resolver' {
+        $port = ($Dns -split ':')[-1]
+
+        $mx = Resolve-MailExchanger simple.mx.test -Server "localhost:$port" -Ordered
+
+        $mx.Host | Should -Be 'mx1.simple.mx.test', 'mx2.simple.mx.test'
+        $mx[0].NameServer | Should -Be "127.0.0.1:$port"
+    }
+
+    Context 'a DNS server whose host says nothing listens on its port' {
+        BeforeAll {
+            # Bound and released: nothing listens there now, so the loopback host answers "port unreachable".
+            $socket = [Net.Sockets.UdpClient]::new([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, 0))
+            $script:Closed = "127.0.0.1:$($socket.Client.LocalEndPoint.Port)"
+            $socket.Dispose()
+        }
+
+        It 'writes DnsServerUnreachable naming the server, without waiting for a timeout' {
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $mx = Resolve-MailExchanger simple.mx.test -Server $Closed -Timeout 5 -Retry 2 -ErrorVariable err `
+                -ErrorAction SilentlyContinue
+            $clock.Stop()
+
+            $mx | Should -BeNullOrEmpty
+            $err | Should -HaveCount 1
+            $err[0].FullyQualifiedErrorId | Should -BeExactly "DnsServerUnreachable,$CommandName"
+            $err[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $err[0].TargetObject | Should -Be 'simple.mx.test'
+            $err[0].Exception.Message | Should -BeLike "*$Closed*nothing listens*"
+            # Not a speed target: a DnsTimeout would take three tries of five seconds, this must not wait for one.
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        }
+
+        It 'asks the next server at once when the first one is closed' {
+            $mx = Resolve-MailExchanger simple.mx.test -Server $Closed, $Dns -Timeout 5 -Ordered
+
+            $mx.Host | Should -Be 'mx1.simple.mx.test', 'mx2.simple.mx.test'
+            $mx[0].NameServer | Should -Be $Dns
+        }
+    }
+
+    It 'writes InvalidDomainName for <Domain>, naming <Named>, before any query' -TestCases @(
+        @{ Domain = 'not a domain!'; Named = 'a space' }
+        @{ Domain = 'alice@bad!name.example'; Named = "'!'" }
+    ) {
+        # Any query sent to this silent socket would end in DnsTimeout, and show as a trace step.
+        $silent = [Net.Sockets.UdpClient]::new([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, 0))
+        try {
+            $mx = Resolve-MailExchanger $Domain -Server "127.0.0.1:$($silent.Client.LocalEndPoint.Port)" -Timeout 5 `
+                -Trace -InformationVariable steps -ErrorVariable err -ErrorAction SilentlyContinue 6>$null
+        }
+        finally { $silent.Dispose() }
+
+        $mx | Should -BeNullOrEmpty
+        $steps | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeExactly "InvalidDomainName,$CommandName"
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].Exception.Message | Should -BeLike "*$Named*"
     }
 
     It 'retries a truncated UDP answer over TCP and returns every record' {

@@ -36,6 +36,7 @@ namespace SmtpTools.Core.Dns
         private readonly int _retries;
         private readonly bool _recordTexts;
         private readonly SemaphoreSlim _inFlight;
+        private readonly DnsServerProbe? _probe;
         private readonly ConcurrentDictionary<string, Lazy<Task<DnsAnswer>>> _cache =
             new ConcurrentDictionary<string, Lazy<Task<DnsAnswer>>>(StringComparer.Ordinal);
 
@@ -60,6 +61,8 @@ namespace SmtpTools.Core.Dns
             _recordTexts = recordTexts;
             _inFlight = new SemaphoreSlim(maxConcurrentQueries, maxConcurrentQueries);
             _client = CreateClient(_servers, timeout, retries, tcpOnly, tcpFallback, udpPayloadSize);
+            // Over TCP a closed port is refused at once anyway; over UDP only a probe of our own hears it.
+            _probe = tcpOnly ? null : new DnsServerProbe(_servers, timeout);
         }
 
         /// <summary>The servers asked, in order.</summary>
@@ -115,9 +118,11 @@ namespace SmtpTools.Core.Dns
                     DnsRecordType.Cname => DnsClient.QueryType.CNAME,
                     _ => DnsClient.QueryType.MX,
                 };
-                DnsClient.IDnsQueryResponse response = await client
-                    .QueryAsync(name + ".", queryType, DnsClient.QueryClass.IN, cancellationToken)
-                    .ConfigureAwait(false);
+                DnsClient.IDnsQueryResponse response = _probe == null
+                    ? await client.QueryAsync(name + ".", queryType, DnsClient.QueryClass.IN, cancellationToken)
+                        .ConfigureAwait(false)
+                    : await _probe.RunAsync((servers, ct) => client.QueryServerAsync(servers, name + ".", queryType,
+                        DnsClient.QueryClass.IN, ct), cancellationToken).ConfigureAwait(false);
                 clock.Stop();
 
                 var records = new List<DnsRecord>();
@@ -269,6 +274,10 @@ namespace SmtpTools.Core.Dns
             return result;
         }
 
-        public void Dispose() => _inFlight.Dispose();
+        public void Dispose()
+        {
+            _probe?.Dispose();
+            _inFlight.Dispose();
+        }
     }
 }

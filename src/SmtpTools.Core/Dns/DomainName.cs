@@ -43,6 +43,9 @@ namespace SmtpTools.Core.Dns
                 throw Invalid(input, "the address literal is not [IPv4] or [IPv6:address]");
             }
 
+            string? impossible = ImpossibleCharacter(text);
+            if (impossible != null) throw Invalid(input, impossible);
+
             string ascii;
             try
             {
@@ -72,6 +75,40 @@ namespace SmtpTools.Core.Dns
         /// </summary>
         internal static bool LooksLikeIpAddress(string host) =>
             DottedQuad.IsMatch(host) || (host.IndexOf(':') >= 0 && IPAddress.TryParse(host, out _));
+
+        /// <summary>
+        /// Why <paramref name="domain"/> cannot be a domain name, naming the first character that cannot appear in
+        /// one, or null. RFC 5321 §4.1.2: labels of letters, digits and inner hyphens; underscores are let through,
+        /// since DNS holds such names. Letters beyond ASCII are for IDNA to judge.
+        /// </summary>
+        internal static string? ImpossibleCharacter(string domain)
+        {
+            int labelStart = 0;
+            for (int i = 0; i <= domain.Length; i++)
+            {
+                char c = i < domain.Length ? domain[i] : '.';
+                if (c == '.')
+                {
+                    if (i > labelStart && domain[labelStart] == '-') return Hyphen(domain, labelStart, "start");
+                    if (i > labelStart && domain[i - 1] == '-') return Hyphen(domain, i - 1, "end");
+                    labelStart = i + 1;
+                    continue;
+                }
+                bool allowed = c > 0x7F
+                    ? !char.IsWhiteSpace(c) && !char.IsControl(c)
+                    : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+                if (allowed) continue;
+                string name = c == ' ' ? "a space"
+                    : char.IsWhiteSpace(c) || char.IsControl(c) ? $"the character U+{(int)c:X4}"
+                    : $"'{c}'";
+                return $"{name} (character {i + 1} of '{domain}') cannot appear in a domain name, which has only " +
+                    "letters, digits, hyphens and dots";
+            }
+            return null;
+        }
+
+        private static string Hyphen(string domain, int index, string where) =>
+            $"a label cannot {where} with a hyphen (character {index + 1} of '{domain}')";
 
         private static DnsResolutionException Invalid(string? input, string reason) =>
             new DnsResolutionException(input ?? string.Empty, DnsFailureKind.InvalidName,

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 
 namespace SmtpTools.Core.Dns
 {
@@ -73,10 +74,90 @@ namespace SmtpTools.Core.Dns
             return new IPEndPoint(address, port);
         }
 
+        /// <summary>
+        /// The server(s) <paramref name="text"/> names: an IP address as <see cref="ParseServer"/> reads it, or a host
+        /// name with an optional :port, resolved once with the system resolver (every address it has, in the order
+        /// the system prefers), as Resolve-DnsName -Server takes it.
+        /// </summary>
+        /// <exception cref="FormatException">Neither an IP address nor a host name, or a bad port.</exception>
+        /// <exception cref="DnsServerNameException">The name does not resolve.</exception>
+        internal static IReadOnlyList<IPEndPoint> ResolveServer(string text,
+            Func<string, IPAddress[]>? resolve = null)
+        {
+            string value = (text ?? string.Empty).Trim();
+            try
+            {
+                return new[] { ParseServer(value) };
+            }
+            catch (FormatException) when (LooksLikeHostName(value))
+            {
+            }
+            string host = value;
+            int port = 53;
+            int colon = value.IndexOf(':');
+            if (colon >= 0)
+            {
+                host = value.Substring(0, colon);
+                if (!TryParsePort(value.Substring(colon + 1), out port)) throw BadServer(text);
+            }
+            if (DomainName.ImpossibleCharacter(host) != null) throw BadServer(text);
+            IPAddress[] addresses;
+            try
+            {
+                addresses = (resolve ?? System.Net.Dns.GetHostAddresses)(host);
+            }
+            catch (SocketException ex)
+            {
+                throw new DnsServerNameException(host, ex.Message, ex);
+            }
+            if (addresses.Length == 0) throw new DnsServerNameException(host, "it has no address", null);
+            var servers = new List<IPEndPoint>();
+            foreach (IPAddress address in addresses)
+            {
+                var endPoint = new IPEndPoint(address, port);
+                if (!servers.Contains(endPoint)) servers.Add(endPoint);
+            }
+            return servers;
+        }
+
+        // "dns1.contoso.local" or "dns1:5353": one colon at most and a letter somewhere; "1.2.3" is a bad address.
+        private static bool LooksLikeHostName(string value)
+        {
+            if (value.Length == 0 || value.IndexOf(':') != value.LastIndexOf(':') ||
+                value.StartsWith("[", StringComparison.Ordinal))
+            {
+                return false;
+            }
+            string host = value.IndexOf(':') >= 0 ? value.Substring(0, value.IndexOf(':')) : value;
+            foreach (char c in host)
+            {
+                if (char.IsLetter(c)) return true;
+            }
+            return false;
+        }
+
         private static bool TryParsePort(string text, out int port) =>
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port > 0 && port < 65536;
 
         private static FormatException BadServer(string? text) =>
-            new FormatException($"'{text}' is not a DNS server address: use an IP address, optionally with :port.");
+            new FormatException(
+                $"'{text}' is not a DNS server address: use an IP address or a host name, optionally with :port.");
+    }
+}
+
+namespace SmtpTools.Core.Dns
+{
+    /// <summary>A DNS server given by name (-Server dns1.contoso.local) whose name the system resolver cannot resolve.</summary>
+    internal sealed class DnsServerNameException : Exception
+    {
+        internal DnsServerNameException(string host, string reason, Exception? inner)
+            : base($"The DNS server name '{host}' could not be resolved with the system resolver: " +
+                   $"{reason.TrimEnd('.')}.", inner)
+        {
+            Host = host;
+        }
+
+        /// <summary>The name as given.</summary>
+        internal string Host { get; }
     }
 }

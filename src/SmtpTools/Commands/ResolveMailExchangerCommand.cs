@@ -35,7 +35,7 @@ namespace SmtpTools.Commands
         [ValidateNotNullOrEmpty]
         public string[] Domain { get; set; } = Array.Empty<string>();
 
-        /// <summary>DNS servers to ask (ip or ip:port); the system's resolvers when omitted.</summary>
+        /// <summary>DNS servers to ask (ip, name, either with :port); the system's resolvers when omitted.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string[]? Server { get; set; }
@@ -173,14 +173,18 @@ namespace SmtpTools.Commands
             var servers = new List<IPEndPoint>();
             foreach (string server in Server ?? Array.Empty<string>())
             {
+                // No domain can be resolved against a server we cannot even find: these stop the command.
                 try
                 {
-                    servers.Add(MxRouterOptions.ParseServer(server));
+                    servers.AddRange(MxRouterOptions.ResolveServer(server));
                 }
                 catch (FormatException ex)
                 {
-                    // No domain can be resolved against a server we cannot even parse.
                     ThrowTerminatingError(ErrorMapper.Record(this, "InvalidDnsServer", ex, server));
+                }
+                catch (DnsServerNameException ex)
+                {
+                    ThrowTerminatingError(ErrorMapper.Record(this, "DnsServerNotFound", ex, server));
                 }
             }
             return new MxRouterOptions

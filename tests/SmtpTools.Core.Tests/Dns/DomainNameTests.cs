@@ -50,6 +50,29 @@ namespace SmtpTools.Core.Tests.Dns
         }
 
         [Theory]
+        [InlineData("not a domain!", "a space (character 4 of 'not a domain!')")]
+        [InlineData("alice@bad!name.example", "'!' (character 4 of 'bad!name.example')")]
+        [InlineData("tab\there.example", "the character U+0009 (character 4 of")]
+        [InlineData("-lead.example", "a label cannot start with a hyphen (character 1 of '-lead.example')")]
+        [InlineData("tail-.example", "a label cannot end with a hyphen (character 5 of 'tail-.example')")]
+        public void ParseMailDomain_ImpossibleCharacter_NamesIt(string input, string named)
+        {
+            DnsResolutionException ex = Assert.Throws<DnsResolutionException>(() => DomainName.ParseMailDomain(input));
+
+            Assert.Equal(DnsFailureKind.InvalidName, ex.Kind);
+            Assert.Contains(named, ex.Message);
+        }
+
+        [Theory]
+        [InlineData("_dmarc.example.test")]
+        [InlineData("mail-1.example.test")]
+        [InlineData("bücher.example")]
+        public void ImpossibleCharacter_PossibleName_IsNull(string name)
+        {
+            Assert.Null(DomainName.ImpossibleCharacter(name));
+        }
+
+        [Theory]
         [InlineData("127.0.0.1", true)]
         [InlineData("2001:db8::1", true)]
         [InlineData("mx1.example.test", false)]
