@@ -83,4 +83,22 @@ Describe 'Connect-SmtpServer' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'SmtpConnectFailed*'
         }
     }
+
+    Context 'tab completion' {
+        It 'completes -SmtpServer with the servers used earlier by Send-SmtpMessage, Test-SmtpAuth and Connect-SmtpServer' {
+            # Send-SmtpMessage -WhatIf names the server without connecting; the others connect for real.
+            Send-SmtpMessage -SmtpServer 'relay.whatif.test' -Port 2525 -From a@smtptools.test -To b@smtptools.test `
+                -Subject completion -Body x -WhatIf 6> $null
+            Test-SmtpAuth localhost -Port $Submission -Credential $Credential -SkipCertificateCheck -Quiet | Should -BeTrue
+            $s = Connect-SmtpServer -SmtpServer localhost -Port $SmtpPort -Tls None
+            $s | Disconnect-SmtpServer
+
+            $offered = Get-Completion 'Connect-SmtpServer -SmtpServer '
+            $offered.CompletionText | Should -Contain 'relay.whatif.test'
+            $offered[0].CompletionText | Should -Be 'localhost' -Because 'the most recent comes first'
+            $offered[0].ToolTip | Should -BeLike "*$SmtpPort, $Submission*"
+            (Get-Completion 'Send-SmtpMessage -SmtpServer rel').CompletionText | Should -Be 'relay.whatif.test'
+            (Get-Completion 'Test-SmtpAuth loc').CompletionText | Should -Be 'localhost'
+        }
+    }
 }

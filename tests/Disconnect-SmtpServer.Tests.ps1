@@ -82,4 +82,19 @@ Describe 'Disconnect-SmtpServer' {
         }
         finally { $ps.Dispose(); $rs.Dispose() }
     }
+
+    It 'completes -Id and -Session with the open sessions, shown by number and server' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $SmtpPort -Tls None
+        try {
+            $byId = Get-Completion 'Disconnect-SmtpServer -Id ' | Where-Object CompletionText -EQ "$($t.Id)"
+            $bySession = Get-Completion 'Disconnect-SmtpServer ' | Where-Object CompletionText -EQ "(Get-SmtpSession -Id $($t.Id))"
+
+            $byId.ListItemText | Should -Be "$($t.Id) $($Server):$SmtpPort"
+            $bySession.ListItemText | Should -Be "$($t.Id) $($Server):$SmtpPort"
+            Invoke-Expression "Disconnect-SmtpServer -Id $($byId.CompletionText)"
+            $t.IsOpen | Should -BeFalse
+            (Get-Completion 'Disconnect-SmtpServer -Id ').CompletionText | Should -Not -Contain "$($t.Id)"
+        }
+        finally { $t | Disconnect-SmtpServer }
+    }
 }

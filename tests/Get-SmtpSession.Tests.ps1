@@ -66,4 +66,15 @@ Describe 'Get-SmtpSession' {
         $text | Should -Match 'True'
         $s | Disconnect-SmtpServer
     }
+
+    It 'completes -Id with the open sessions, shown by number and server' {
+        $s = Connect-SmtpServer -SmtpServer $Server -Port $SmtpPort -Tls None
+        try {
+            $mine = Get-Completion 'Get-SmtpSession -Id ' | Where-Object CompletionText -EQ "$($s.Id)"
+
+            $mine.ListItemText | Should -Be "$($s.Id) $($Server):$SmtpPort"
+            (Invoke-Expression "Get-SmtpSession -Id $($mine.CompletionText)").Id | Should -Be $s.Id
+        }
+        finally { $s | Disconnect-SmtpServer }
+    }
 }

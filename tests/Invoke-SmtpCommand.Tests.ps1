@@ -182,4 +182,29 @@ Describe 'Invoke-SmtpCommand' {
         }
         finally { $t | Disconnect-SmtpServer }
     }
+
+    It 'completes -Session with the open sessions, shown by number and server, and the completion works' {
+        $t = Connect-SmtpServer -SmtpServer $Server -Port $SmtpPort -Tls None
+        try {
+            $mine = Get-Completion 'Invoke-SmtpCommand -Session ' | Where-Object ListItemText -Like "$($t.Id) *"
+
+            $mine | Should -HaveCount 1
+            $mine.ListItemText | Should -Be "$($t.Id) $($Server):$SmtpPort"
+            $mine.ToolTip | Should -BeLike '*no TLS*'
+            $reply = Invoke-Expression "Invoke-SmtpCommand -Session $($mine.CompletionText) NOOP"
+            $reply.Code | Should -Be 250
+        }
+        finally { $t | Disconnect-SmtpServer }
+        (Get-Completion 'Invoke-SmtpCommand -Session ').ListItemText | Should -Not -Contain "$($t.Id) $($Server):$SmtpPort"
+    }
+
+    It 'completes the command with the SMTP verbs, each with its syntax' {
+        $verbs = Get-Completion 'Invoke-SmtpCommand '
+
+        $verbs.CompletionText | Should -Be 'EHLO', 'HELO', 'MAIL', 'RCPT', 'DATA', 'RSET', 'VRFY', 'EXPN', 'HELP', 'NOOP',
+            'QUIT', 'STARTTLS', 'AUTH'
+        ($verbs | Where-Object CompletionText -EQ 'RCPT').ToolTip | Should -BeLike 'RCPT TO:<recipient>*'
+        (Get-Completion 'Invoke-SmtpCommand -Session $s st').CompletionText | Should -Be 'STARTTLS'
+        (Get-Completion "Invoke-SmtpCommand 'rc").CompletionText | Should -Be "'RCPT'"
+    }
 }

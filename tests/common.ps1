@@ -28,3 +28,8 @@ function Wait-DeliveredMessage([string] $Marker, [int] $TimeoutSeconds = 15, [in
     } while ([DateTime]::UtcNow -lt $deadline)
     throw "No message containing '$Marker' arrived in $maildir within $TimeoutSeconds s."
 }
+
+# What Tab offers at the end of $InputScript, as PowerShell's own completion computes it.
+function Get-Completion([string] $InputScript) {
+    @((TabExpansion2 -inputScript $InputScript -cursorColumn $InputScript.Length).CompletionMatches)
+}

@@ -20,6 +20,7 @@ namespace SmtpTools.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ComputerName", "HostName", "Host")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SmtpServerCompleter))]
         public string SmtpServer { get; set; } = string.Empty;
 
         /// <summary>The TCP port; 25 by default.</summary>
@@ -62,6 +63,7 @@ namespace SmtpTools.Commands
             }
             SmtpSessionOptions options = SessionOptions(host, port);
             options.TranscriptSink = sink;
+            SmtpServerHistory.Record(host, port);
             // An interactive session sends what the user types, one command at a time.
             options.UsePipelining = false;
             options.UseChunking = false;

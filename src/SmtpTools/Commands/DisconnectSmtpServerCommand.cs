@@ -15,11 +15,13 @@ namespace SmtpTools.Commands
         /// <summary>The sessions to close.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = SessionSet)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(SmtpSessionCompleter))]
         public SmtpConnection[] Session { get; set; } = System.Array.Empty<SmtpConnection>();
 
         /// <summary>The numbers of the sessions to close.</summary>
         [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
         [Alias("SessionId")]
+        [ArgumentCompleter(typeof(SmtpSessionIdCompleter))]
         public int[] Id { get; set; } = System.Array.Empty<int>();
 
         /// <summary>Return each closed session.</summary>

@@ -12,6 +12,7 @@ namespace SmtpTools.Commands
         /// <summary>Only the sessions with these numbers.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("SessionId")]
+        [ArgumentCompleter(typeof(SmtpSessionIdCompleter))]
         public int[]? Id { get; set; }
 
         /// <summary>Only the sessions to servers whose name matches (wildcards allowed).</summary>

@@ -23,11 +23,13 @@ namespace SmtpTools.Commands
         /// <summary>The session from Connect-SmtpServer.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(SmtpSessionCompleter))]
         public SmtpConnection Session { get; set; } = null!;
 
         /// <summary>One or more command lines, sent in order exactly as given.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SmtpVerbCompleter))]
         public string[] Command { get; set; } = Array.Empty<string>();
 
         /// <summary>The message to send after DATA's 354; lines are dot-stuffed and end with CRLF.</summary>

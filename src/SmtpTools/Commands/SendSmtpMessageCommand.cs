@@ -143,6 +143,7 @@ namespace SmtpTools.Commands
         [Parameter]
         [Alias("ComputerName", "Host", "HostName")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SmtpServerCompleter))]
         public string? SmtpServer { get; set; }
 
         /// <summary>The server's port.</summary>
@@ -261,6 +262,7 @@ namespace SmtpTools.Commands
                 (string host, int hostPort, string? error) = SplitServer(server, port);
                 if (error != null) ThrowTerminatingError(ServerError(error, server, port));
                 (server, port) = (host, hostPort);
+                SmtpServerHistory.Record(server, port);
                 _where = SmtpException.FormatEndpoint(server, port);
             }
 

@@ -20,6 +20,7 @@ namespace SmtpTools.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ComputerName", "HostName", "Host")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SmtpServerCompleter))]
         public string SmtpServer { get; set; } = string.Empty;
 
         /// <summary>The TCP port; 587 (submission) by default.</summary>
@@ -63,6 +64,7 @@ namespace SmtpTools.Commands
                 return;
             }
             SmtpSessionOptions options = SessionOptions(host, port);
+            SmtpServerHistory.Record(host, port);
             SmtpCredential credential = ParameterSetName == TokenSet
                 ? TokenCredential(UserName, AccessToken)
                 : PasswordCredential(Credential);
