@@ -122,7 +122,8 @@ function Invoke-LayoutModule([string] $Publish) {
             })
         if ($helpSources.Count -gt 0) {
             . (Join-Path $Root '.build/ConvertTo-Maml.ps1')
-            ConvertTo-Maml -Path $helpSources.FullName -Destination (Join-Path $target 'SmtpTools.dll-Help.xml')
+            ConvertTo-Maml -Path $helpSources.FullName -Destination (Join-Path $target 'SmtpTools.dll-Help.xml') `
+                -FallbackDirectory (Join-Path $moduleSource 'en-US')
         }
     }
     Assert-ManifestMatchesLayout

@@ -50,10 +50,15 @@ function Get-YamlValue([string[]] $Lines, [string] $Key) {
     return $null
 }
 
+# Markdown paragraphs (and list items, which Get-Help would otherwise run together), each joined into one line.
+# Chinese is written without spaces, so a line break between two Chinese characters joins without one.
 function Get-Paragraphs([string[]] $Lines) {
     $text = ($Lines -join "`n").Trim()
     if (-not $text) { return @() }
-    return @($text -split "`n\s*`n" | ForEach-Object { ($_ -replace '\s*\n\s*', ' ').Trim() } | Where-Object { $_ })
+    $cjk = '[\p{IsCJKUnifiedIdeographs}\p{IsCJKSymbolsandPunctuation}\p{IsHalfwidthandFullwidthForms}]'
+    return @($text -split "`n\s*`n|`n(?=\s*[-*] )" | ForEach-Object {
+            (($_ -replace "(?<=$cjk)[ \t]*\n\s*(?=$cjk)", '') -replace '\s*\n\s*', ' ').Trim()
+        } | Where-Object { $_ })
 }
 
 function ConvertTo-XmlText([string] $Text) { [Security.SecurityElement]::Escape($Text) }
@@ -105,7 +110,10 @@ function ConvertTo-Maml {
         [Parameter(Mandatory)] [string[]] $Path,
         [Parameter(Mandatory)] [string] $Destination,
         # The built module whose cmdlets supply syntax and parameter metadata.
-        [string] $ModuleManifest = (Join-Path (Split-Path $Destination -Parent | Split-Path -Parent) 'SmtpTools.psd1')
+        [string] $ModuleManifest = (Join-Path (Split-Path $Destination -Parent | Split-Path -Parent) 'SmtpTools.psd1'),
+        # The en-US sources: a translation that lacks a section or a parameter (one added since it was written) takes
+        # the English text, so the build goes on; tests/ModuleHelp.Tests.ps1 then names what is left to translate.
+        [string] $FallbackDirectory
     )
     $module = Import-Module $ModuleManifest -PassThru -Force
     # -WhatIf and -Confirm stay: they are the cmdlet's own choice and belong in its syntax.
@@ -123,10 +131,23 @@ function ConvertTo-Maml {
         $onlineUri = $front['online version']
         if (-not $onlineUri) { throw "Help source $file has no 'online version:' in its front matter (the page Get-Help -Online opens)." }
         $sections = Split-MarkdownSections -Lines $lines -Prefix '##'
+        $fallback = if ($FallbackDirectory) { Join-Path $FallbackDirectory "$name.md" }
+        $english = if ($fallback -and (Test-Path $fallback) -and
+            [IO.Path]::GetFullPath($fallback) -ne [IO.Path]::GetFullPath($file)) {
+            Split-MarkdownSections -Lines (Get-Content -Path $fallback -Encoding utf8) -Prefix '##'
+        }
         foreach ($required in $RequiredHelpSections) {
+            if (-not $sections.Contains($required) -and $english -and $english.Contains($required)) {
+                $sections[$required] = $english[$required]
+            }
             if (-not $sections.Contains($required)) { throw "Help source $file has no '## $required' section." }
         }
         $parameterTexts = Split-MarkdownSections -Lines $sections['PARAMETERS'] -Prefix '###'
+        if ($english) {
+            foreach ($entry in (Split-MarkdownSections -Lines $english['PARAMETERS'] -Prefix '###').GetEnumerator()) {
+                if (-not $parameterTexts.Contains($entry.Key)) { $parameterTexts[$entry.Key] = $entry.Value }
+            }
+        }
         $examples = Split-MarkdownSections -Lines $sections['EXAMPLES'] -Prefix '###'
 
         [void]$builder.AppendLine('<command:command xmlns:maml="http://schemas.microsoft.com/maml/2004/10" xmlns:command="http://schemas.microsoft.com/maml/dev/command/2004/10" xmlns:dev="http://schemas.microsoft.com/maml/dev/2004/10" xmlns:MSHelp="http://msdn.microsoft.com/mshelp">')

@@ -142,6 +142,20 @@ Describe 'Help for <Name> (<Culture>)' -ForEach $CmdletCases {
         @($topics | Where-Object { $_ -in $Exported }).Count | Should -BeGreaterThan 0
         foreach ($topic in $topics | Where-Object { $_ -ne 'about_SmtpTools' }) { $Exported | Should -Contain $topic }
     }
+
+    It 'is written in Chinese' -Skip:($Culture -ne 'zh-CN') {
+        $Help.Synopsis | Should -Match $Cjk
+        Get-ParagraphText $Help.Description | Should -Match $Cjk
+        foreach ($parameter in $Help.Parameters.Parameter) {
+            Get-ParagraphText $parameter.Description | Should -Match $Cjk -Because "-$($parameter.Name) is described in Chinese"
+        }
+        foreach ($example in $Help.Examples.Example) {
+            Get-ParagraphText $example.Remarks | Should -Match $Cjk -Because "$($example.Title) is explained in Chinese"
+        }
+        foreach ($type in @($Help.inputTypes.inputType) + @($Help.returnValues.returnValue)) {
+            Get-ParagraphText $type.description | Should -Match $Cjk -Because "$($type.type.name) is described in Chinese"
+        }
+    }
 }
 
 Describe 'about_SmtpTools (<Culture>)' -ForEach $CultureCases {
@@ -154,5 +168,9 @@ Describe 'about_SmtpTools (<Culture>)' -ForEach $CultureCases {
         $seeAlso = ($About -split '(?m)^SEE ALSO\s*$', 2)[1]
         $listed = @([regex]::Matches($seeAlso, '\b[A-Z][a-z]+-[A-Za-z]+\b') | ForEach-Object Value | Select-Object -Unique)
         @($listed | Sort-Object) | Should -Be @($Exported | Sort-Object)
+    }
+
+    It 'is written in Chinese' -Skip:($Culture -ne 'zh-CN') {
+        $About | Should -Match $Cjk
     }
 }
