@@ -460,14 +460,20 @@ Describe 'Send-SmtpMessage' {
                 Should -Throw -ErrorId 'SmtpTlsModeMismatch,SmtpTools.Commands.SendSmtpMessageCommand'
         }
 
-        It 'writes InvalidDnsServer for a -DnsServer that is not an address, like Resolve-MailExchanger' {
-            { Send-SmtpMessage -DirectDelivery -DnsServer 'not-an-ip' -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' } |
-                Should -Throw -ErrorId 'InvalidDnsServer,SmtpTools.Commands.SendSmtpMessageCommand'
+        It 'refuses a -DnsServer that is <Scenario> with <ErrorId>, as Resolve-MailExchanger -Server does' -TestCases @(
+            @{ Scenario = 'neither an address nor a name'; Server = 'not an ip!'; ErrorId = 'InvalidDnsServer'; Category = 'InvalidArgument' }
+            # A name that does not resolve (DnsServerNotFound) would ask the system resolver, which may leave this
+            # machine: xUnit covers it with an injected resolver (MxRouterOptionsTests).
+        ) {
             $err = $null
-            try { Send-SmtpMessage -DirectDelivery -DnsServer 'not-an-ip' -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' }
+            try { Send-SmtpMessage -DirectDelivery -DnsServer $Server -From 'ops@smtptools.test' -To 'bob@smtptools.test' -Subject 'x' }
             catch { $err = $_ }
-            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err.FullyQualifiedErrorId | Should -BeExactly "$ErrorId,SmtpTools.Commands.SendSmtpMessageCommand"
+            $err.CategoryInfo.Category | Should -Be $Category
             $err.ErrorDetails.RecommendedAction | Should -Match '-DnsServer'
+            $same = $null
+            try { Resolve-MailExchanger example.test -Server $Server -ErrorAction Stop } catch { $same = $_ }
+            $same.FullyQualifiedErrorId | Should -BeExactly "$ErrorId,SmtpTools.Commands.ResolveMailExchangerCommand"
         }
     }
 
@@ -506,6 +512,15 @@ Describe 'Send-SmtpMessage' {
             $results[0].Domain | Should -Be 'relay.mx.test'
             $results[0].Server | Should -Be 'mx2.relay.mx.test'
             $results[0].Transcript.Text | Should -Contain "Could not connect to mx1.relay.mx.test (127.0.0.2:$SmtpPort)." -Because 'the dead first exchanger is named'
+            Get-Delivered $marker | Should -HaveCount 1
+        }
+
+        It 'takes the DNS server by name, as Resolve-MailExchanger -Server does' {
+            $marker = New-Marker
+            $byName = 'localhost:' + ($DnsServer -split ':')[-1]
+            $results = Send-SmtpMessage -DirectDelivery -DnsServer $byName -Port $SmtpPort -From 'ops@smtptools.test' `
+                -To 'someone@relay.mx.test' -Subject $marker -Body 'x' -Timeout 5 -PassThru -WarningAction Ignore
+            $results.Status | Should -Be 'Sent'
             Get-Delivered $marker | Should -HaveCount 1
         }
 

@@ -170,23 +170,7 @@ namespace SmtpTools.Commands
 
         private MxRouterOptions BuildOptions()
         {
-            var servers = new List<IPEndPoint>();
-            foreach (string server in Server ?? Array.Empty<string>())
-            {
-                // No domain can be resolved against a server we cannot even find: these stop the command.
-                try
-                {
-                    servers.AddRange(MxRouterOptions.ResolveServer(server));
-                }
-                catch (FormatException ex)
-                {
-                    ThrowTerminatingError(ErrorMapper.Record(this, "InvalidDnsServer", ex, server));
-                }
-                catch (DnsServerNameException ex)
-                {
-                    ThrowTerminatingError(ErrorMapper.Record(this, "DnsServerNotFound", ex, server));
-                }
-            }
+            List<IPEndPoint> servers = DnsServers(Server);
             return new MxRouterOptions
             {
                 Servers = servers,

@@ -289,14 +289,7 @@ namespace SmtpTools.Commands
             if (DirectDelivery)
             {
                 options.Dns.Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 30));
-                if (DnsServer != null)
-                {
-                    try { options.Dns.Servers = DnsServer.Select(MxRouterOptions.ParseServer).ToArray(); }
-                    catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
-                    {
-                        Terminate("InvalidDnsServer", ex, DnsServer);
-                    }
-                }
+                if (DnsServer != null) options.Dns.Servers = DnsServers(DnsServer);
             }
 
             _writes = new PostedWrites();

@@ -203,9 +203,10 @@ namespace SmtpTools.Internal
                 "Give the port once: in -SmtpServer (host:port) or with -Port.");
             Add("InvalidDnsServer", ErrorCategory.InvalidArgument, given,
                 "Give -Server as an IP address or a host name, with an optional :port.",
-                "Give -DnsServer as an IP address, with an optional :port.", "");
+                "Give -DnsServer as an IP address or a host name, with an optional :port.", "");
             Add("DnsServerNotFound", ErrorCategory.ObjectNotFound, given,
-                "Check the DNS server's name, or give its IP address (-Server).", "");
+                "Check the DNS server's name, or give its IP address (-Server).",
+                "Check the DNS server's name, or give its IP address (-DnsServer).", "");
             Add("DnsServerNotConfigured", ErrorCategory.ResourceUnavailable, given,
                 "Name a DNS server (-Server).", "Name a DNS server (-DnsServer).", "");
 

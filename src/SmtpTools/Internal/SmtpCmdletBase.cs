@@ -1,9 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
+using System.Net;
 using System.Runtime.ExceptionServices;
 using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpTools.Core.Dns;
 using SmtpTools.Core.Smtp;
 
 namespace SmtpTools.Internal
@@ -33,6 +36,32 @@ namespace SmtpTools.Internal
         protected virtual void Dispose(bool disposing)
         {
             if (disposing) _cancel.Dispose();
+        }
+
+        /// <summary>
+        /// The DNS servers given to -Server or -DnsServer: IP addresses, or names resolved once with the system
+        /// resolver, as Resolve-DnsName takes them. No domain can be resolved against a server that cannot even be
+        /// found, so a bad one stops the command.
+        /// </summary>
+        private protected List<IPEndPoint> DnsServers(IEnumerable<string>? given)
+        {
+            var servers = new List<IPEndPoint>();
+            foreach (string server in given ?? Array.Empty<string>())
+            {
+                try
+                {
+                    servers.AddRange(MxRouterOptions.ResolveServer(server));
+                }
+                catch (FormatException ex)
+                {
+                    ThrowTerminatingError(ErrorMapper.Record(this, "InvalidDnsServer", ex, server));
+                }
+                catch (DnsServerNameException ex)
+                {
+                    ThrowTerminatingError(ErrorMapper.Record(this, "DnsServerNotFound", ex, server));
+                }
+            }
+            return servers;
         }
 
         /// <summary>A password login for the core: the password leaves its SecureString only here.</summary>
