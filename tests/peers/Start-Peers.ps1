@@ -22,6 +22,7 @@ Set-StrictMode -Version 3.0
 . (Join-Path $PSScriptRoot 'peers-common.ps1')
 . (Join-Path $PSScriptRoot 'postfix.ps1')
 . (Join-Path $PSScriptRoot 'nsd.ps1')
+. (Join-Path $PSScriptRoot 'kerberos.ps1')
 
 function Get-PeersEnvironment([string] $RunDir) {
     $envFile = Join-Path $RunDir 'peers.env'
@@ -35,7 +36,8 @@ function Get-PeersEnvironment([string] $RunDir) {
 }
 
 function Test-PeersAlive($values) {
-    foreach ($key in 'SMTPTOOLS_SMTP_PORT', 'SMTPTOOLS_SMTPS_PORT', 'SMTPTOOLS_SUBMISSION_PORT') {
+    foreach ($key in 'SMTPTOOLS_SMTP_PORT', 'SMTPTOOLS_SMTPS_PORT', 'SMTPTOOLS_SUBMISSION_PORT',
+        'SMTPTOOLS_KRB_SUBMISSION_PORT', 'SMTPTOOLS_NTLM_SUBMISSION_PORT') {
         if (-not $values.Contains($key) -or -not (Test-TcpPort -Port ([int]$values[$key]))) { return $false }
     }
     $dnsPort = [int](($values['SMTPTOOLS_DNS_SERVER'] -split ':')[-1])
@@ -62,7 +64,7 @@ else {
     New-Item -ItemType Directory -Force -Path (Split-Path $stateFull) | Out-Null
     Set-Content -Path $stateFull -Value $runDir
 
-    $ports = Get-FreeTcpPort -Count 3
+    $ports = Get-FreeTcpPort -Count 5
     $implicitTlsHost = Get-ImplicitTlsHost
     if (-not (Test-PortFree -Port $DnsPort)) { $DnsPort = (Get-FreeTcpPort -Count 1 -Udp)[0] }
 
@@ -72,8 +74,12 @@ else {
 
     try {
         Start-DovecotPeer -RunDir $runDir -UserName $user -Password $password
+        $kerberos = Start-KerberosPeer -RunDir $runDir
+        Start-KerberosDovecotPeer -RunDir $runDir -Keytab $kerberos.SMTPTOOLS_KRB5_KEYTAB -Krb5Config $kerberos.KRB5_CONFIG
+        New-NtlmSaslConfig -RunDir $runDir -UserName $kerberos.SMTPTOOLS_KRB5_USER -Password $kerberos.SMTPTOOLS_KRB5_PASSWORD
         Start-PostfixPeer -RunDir $runDir -SmtpPort $ports[0] -SmtpsPort $ports[1] -SubmissionPort $ports[2] `
-            -CertFile $tls.CertFile -KeyFile $tls.KeyFile -ImplicitTlsHost $implicitTlsHost
+            -CertFile $tls.CertFile -KeyFile $tls.KeyFile -ImplicitTlsHost $implicitTlsHost `
+            -ExtraServices (Get-KerberosSubmissionServices $runDir $ports[3] $ports[4])
         Start-NsdPeer -RunDir $runDir -Port $DnsPort | Out-Null
     }
     catch {
@@ -93,7 +99,10 @@ else {
         SMTPTOOLS_MAILDIR         = Join-Path $runDir 'mail/catchall'
         SMTPTOOLS_CERT_FILE       = $tls.CertFile
         SMTPTOOLS_DNS_SERVER      = "127.0.0.1:$DnsPort"
+        SMTPTOOLS_KRB_SUBMISSION_PORT = $ports[3]
+        SMTPTOOLS_NTLM_SUBMISSION_PORT = $ports[4]
     }
+    foreach ($entry in $kerberos.GetEnumerator()) { $values[$entry.Key] = $entry.Value }
     Set-Content -Path (Join-Path $runDir 'peers.env') -Value ($values.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" })
     Write-Host ("Test peers up in {0}: SMTP {1}, SMTPS {2}, submission {3}, DNS {4}" -f $runDir, $ports[0], $ports[1],
         $ports[2], $values.SMTPTOOLS_DNS_SERVER)

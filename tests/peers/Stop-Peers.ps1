@@ -13,6 +13,7 @@ $ErrorActionPreference = 'Continue'
 . (Join-Path $PSScriptRoot 'peers-common.ps1')
 . (Join-Path $PSScriptRoot 'postfix.ps1')
 . (Join-Path $PSScriptRoot 'nsd.ps1')
+. (Join-Path $PSScriptRoot 'kerberos.ps1')
 
 $stateFull = [IO.Path]::GetFullPath($StateFile)
 if (-not (Test-Path $stateFull)) { return }
@@ -21,9 +22,10 @@ if ($runDir -and (Test-Path $runDir)) {
     Stop-PostfixPeer -RunDir $runDir
     Stop-DovecotPeer -RunDir $runDir
     Stop-NsdPeer -RunDir $runDir
+    Stop-KerberosPeer -RunDir $runDir
     if (-not $KeepRunDir) { Remove-Item -Recurse -Force $runDir -ErrorAction SilentlyContinue }
 }
 Remove-Item $stateFull -ErrorAction SilentlyContinue
-foreach ($name in [Environment]::GetEnvironmentVariables().Keys -like 'SMTPTOOLS_*') {
+foreach ($name in @([Environment]::GetEnvironmentVariables().Keys -like 'SMTPTOOLS_*') + 'KRB5_CONFIG', 'KRB5_KDC_PROFILE', 'KRB5CCNAME') {
     [Environment]::SetEnvironmentVariable($name, $null)
 }

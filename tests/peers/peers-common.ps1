@@ -5,6 +5,14 @@ $script:PeerPackages = [ordered]@{
     postfix = 'postfix'
     dovecot = 'dovecot-core'
     nsd     = 'nsd'
+    # Integrated authentication (kerberos.ps1): the KDC and its tools, Dovecot's GSSAPI module, saslpasswd2 for the
+    # NTLM server's user file, and NTLM for the client's GSSAPI library (NegotiateAuthentication speaks it through it).
+    krb5kdc                                        = 'krb5-kdc'
+    'kadmin.local'                                 = 'krb5-admin-server'
+    kinit                                          = 'krb5-user'
+    '/usr/lib/dovecot/modules/auth/libmech_gssapi.so' = 'dovecot-gssapi'
+    '/usr/lib/*/gssntlmssp/gssntlmssp.so'             = 'gss-ntlmssp'
+    saslpasswd2                                    = 'sasl2-bin'
 }
 
 function Test-TcpPort([int] $Port, [string] $Address = '127.0.0.1') {
@@ -88,7 +96,9 @@ function Wait-Until([scriptblock] $Condition, [string] $What, [double] $Seconds 
 }
 
 function Install-PeerPackages {
-    $missing = @($script:PeerPackages.GetEnumerator() | Where-Object { -not (Get-Command $_.Key -ErrorAction Ignore) } |
+    # A key is a program on the PATH, or (starting with /) a file a package installs, such as a plug-in library.
+    $missing = @($script:PeerPackages.GetEnumerator() | Where-Object {
+            -not ($_.Key.StartsWith('/') ? (Test-Path $_.Key) : (Get-Command $_.Key -ErrorAction Ignore)) } |
             ForEach-Object Value)
     if ($missing.Count -eq 0) { return }
 
@@ -109,7 +119,7 @@ function Install-PeerPackages {
         if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed (exit $LASTEXITCODE)." }
     }
     # The packages start system services of their own; the tests use private instances only.
-    foreach ($service in 'postfix', 'dovecot', 'nsd') {
+    foreach ($service in 'postfix', 'dovecot', 'nsd', 'krb5-kdc', 'krb5-admin-server') {
         if (Get-Command systemctl -ErrorAction Ignore) { & systemctl stop $service *> $null }
     }
     & pkill -x nsd *> $null

@@ -47,7 +47,7 @@ service anvil {
 }
 
 function Start-PostfixPeer([string] $RunDir, [int] $SmtpPort, [int] $SmtpsPort, [int] $SubmissionPort,
-    [string] $CertFile, [string] $KeyFile, [string] $ImplicitTlsHost) {
+    [string] $CertFile, [string] $KeyFile, [string] $ImplicitTlsHost, [string[]] $ExtraServices = @()) {
     $etc = Join-Path $RunDir 'etc'
     $mail = Join-Path $RunDir 'mail'
     New-Item -ItemType Directory -Force -Path $etc, (Join-Path $RunDir 'queue'), (Join-Path $RunDir 'data'), $mail | Out-Null
@@ -119,6 +119,8 @@ scache unix - - n - 1 scache
 proxymap unix - - n - - proxymap
 postlog unix-dgram n - n - 1 postlogd
 "@
+    # More listeners from other peer scripts (kerberos.ps1's GSSAPI/NTLM submission port).
+    if ($ExtraServices) { $master = $master + "`n" + ($ExtraServices -join "`n") }
     # Fixed refusals the tests can count on from a real server: one recipient always rejected, one always deferred,
     # and a message whose Subject carries REJECT-DATA refused after its data.
     Set-Content -Path (Join-Path $etc 'recipient_access') -Value @(

@@ -189,6 +189,24 @@ namespace SmtpTools
         TlsRequired,
         /// <summary>SCRAM: the server's signature was wrong, so it does not know the password.</summary>
         ServerNotVerified,
+        /// <summary>Kerberos/NTLM: the current identity has no ticket or logon credentials (no kinit, not in a domain).</summary>
+        NoTicket,
+        /// <summary>Kerberos: the ticket (or the password behind it) has expired.</summary>
+        TicketExpired,
+        /// <summary>Kerberos: this machine's clock and the KDC's or the server's differ by more than allowed.</summary>
+        ClockSkew,
+        /// <summary>Kerberos: the KDC knows no service principal of that name.</summary>
+        UnknownServicePrincipal,
+        /// <summary>NTLM is blocked by policy or not available on this machine.</summary>
+        NtlmDisabled,
+        /// <summary>The current identity was asked for, and the server offers only mechanisms that need a password.</summary>
+        PasswordMechanismsOnly,
+        /// <summary>Kerberos/NTLM with -Credential: the KDC or domain refused the user name or password.</summary>
+        LogonDenied,
+        /// <summary>This runtime has no Kerberos/NTLM client (PowerShell 7.2 or older, or no GSSAPI library).</summary>
+        IntegratedUnavailable,
+        /// <summary>Kerberos/NTLM failed on this machine for another reason; the message has the library's words.</summary>
+        IntegratedFailed,
     }
 
     /// <summary>Authentication was refused, or could not be attempted (no suitable mechanism, no TLS).</summary>

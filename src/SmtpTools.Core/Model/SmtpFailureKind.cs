@@ -32,8 +32,26 @@ namespace SmtpTools
         SmtpAuthMechanismNotSupported,
         /// <summary>The mechanism needs a password and got a token, or the other way round.</summary>
         SmtpAuthCredentialMismatch,
-        /// <summary>SCRAM: the server could not prove it knows the password.</summary>
+        /// <summary>SCRAM: the server could not prove it knows the password; Kerberos: no mutual authentication.</summary>
         SmtpAuthServerNotVerified,
+        /// <summary>Kerberos/NTLM: the current identity has no ticket or logon to use (no kinit, not in a domain).</summary>
+        SmtpAuthNoTicket,
+        /// <summary>Kerberos: the ticket (or the password behind -Credential) has expired.</summary>
+        SmtpAuthTicketExpired,
+        /// <summary>Kerberos: this machine's clock and the KDC's differ by more than the allowed skew.</summary>
+        SmtpAuthClockSkew,
+        /// <summary>Kerberos: the KDC knows no service principal of that name (-ServicePrincipalName).</summary>
+        SmtpAuthUnknownSpn,
+        /// <summary>NTLM is blocked by policy or not available on this machine.</summary>
+        SmtpAuthNtlmDisabled,
+        /// <summary>The current identity was asked for, and the server offers only password mechanisms.</summary>
+        SmtpAuthPasswordMechanismsOnly,
+        /// <summary>Kerberos/NTLM with -Credential: the KDC or the domain refused the user name or password.</summary>
+        SmtpAuthLogonDenied,
+        /// <summary>This runtime has no Kerberos/NTLM client (PowerShell 7.2 or older, or no GSSAPI library).</summary>
+        SmtpAuthIntegratedUnavailable,
+        /// <summary>Kerberos/NTLM failed on this machine for another reason, in the library's words.</summary>
+        SmtpAuthIntegratedFailed,
         /// <summary>A 4xx: the server asks to try again later.</summary>
         SmtpTransientFailure,
         /// <summary>A 5xx to a command other than RCPT or the data (the greeting, MAIL FROM, EHLO).</summary>
@@ -122,6 +140,15 @@ namespace SmtpTools
             SmtpAuthFailure.MechanismNotSupported => SmtpFailureKind.SmtpAuthMechanismNotSupported,
             SmtpAuthFailure.CredentialMismatch => SmtpFailureKind.SmtpAuthCredentialMismatch,
             SmtpAuthFailure.ServerNotVerified => SmtpFailureKind.SmtpAuthServerNotVerified,
+            SmtpAuthFailure.NoTicket => SmtpFailureKind.SmtpAuthNoTicket,
+            SmtpAuthFailure.TicketExpired => SmtpFailureKind.SmtpAuthTicketExpired,
+            SmtpAuthFailure.ClockSkew => SmtpFailureKind.SmtpAuthClockSkew,
+            SmtpAuthFailure.UnknownServicePrincipal => SmtpFailureKind.SmtpAuthUnknownSpn,
+            SmtpAuthFailure.NtlmDisabled => SmtpFailureKind.SmtpAuthNtlmDisabled,
+            SmtpAuthFailure.PasswordMechanismsOnly => SmtpFailureKind.SmtpAuthPasswordMechanismsOnly,
+            SmtpAuthFailure.LogonDenied => SmtpFailureKind.SmtpAuthLogonDenied,
+            SmtpAuthFailure.IntegratedUnavailable => SmtpFailureKind.SmtpAuthIntegratedUnavailable,
+            SmtpAuthFailure.IntegratedFailed => SmtpFailureKind.SmtpAuthIntegratedFailed,
             _ when ex.Reply?.Code == 530 => SmtpFailureKind.SmtpAuthRequired,
             _ => SmtpFailureKind.SmtpAuthRejected,
         };

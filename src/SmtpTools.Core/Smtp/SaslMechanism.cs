@@ -6,7 +6,7 @@ using System.Text;
 namespace SmtpTools.Core.Smtp
 {
     /// <summary>The client side of one SASL mechanism for SMTP AUTH (RFC 4954): an initial response and answers to 334s.</summary>
-    internal abstract class SaslMechanism
+    internal abstract partial class SaslMechanism
     {
         /// <summary>Password mechanisms, strongest first.</summary>
         internal static readonly string[] PasswordMechanisms =
@@ -32,12 +32,56 @@ namespace SmtpTools.Core.Smtp
         /// <summary>The decoded JSON of an OAuth error challenge, when the server sent one.</summary>
         internal string? ErrorDetails { get; private protected set; }
 
+        /// <summary>Set when the exchange failed on this side after it began (the 334 was answered with "*").</summary>
+        internal SmtpAuthenticationException? Failure { get; private protected set; }
+
+        /// <summary>Receives lines for the transcript, such as the identity an integrated mechanism uses.</summary>
+        internal Action<string>? Log { get; set; }
+
         /// <summary>True for the mechanisms this library knows.</summary>
         internal static bool IsSupported(string name) =>
-            PasswordMechanisms.Contains(name) || TokenMechanisms.Contains(name);
+            PasswordMechanisms.Contains(name) || TokenMechanisms.Contains(name) || IsIntegrated(name);
 
         /// <summary>True when the mechanism needs an access token rather than a password.</summary>
         internal static bool UsesToken(string name) => TokenMechanisms.Contains(name);
+
+        /// <summary>Why <paramref name="credential"/> cannot be used with <paramref name="name"/>, or null when it can.</summary>
+        internal static string? Mismatch(string name, SmtpCredential credential)
+        {
+            if (credential.IsCurrentIdentity)
+            {
+                return IsIntegrated(name)
+                    ? null
+                    : $"{name} needs {(UsesToken(name) ? "an access token" : "a password")}; the current identity " +
+                      "authenticates only with GSSAPI, NTLM or Negotiate.";
+            }
+            bool token = credential.AccessToken != null;
+            if (IsIntegrated(name)) return token ? $"{name} needs a password or the current identity, but an access " +
+                                                   "token was given." : null;
+            if (UsesToken(name) == token) return null;
+            return token
+                ? $"{name} needs a password, but an access token was given."
+                : $"{name} needs an access token, but a password was given.";
+        }
+
+        /// <summary>The mechanisms that can use <paramref name="credential"/>, preferred first.</summary>
+        internal static string[] PreferenceFor(SmtpCredential credential)
+        {
+            if (credential.IsCurrentIdentity) return IntegratedMechanisms;
+            if (credential.AccessToken != null) return TokenMechanisms;
+            // A password goes to the password mechanisms first, as before; GSSAPI and NTLM are used when the server
+            // offers nothing else (an Exchange connector that offers only "GSSAPI NTLM").
+            return PasswordMechanisms.Concat(IntegratedMechanisms).ToArray();
+        }
+
+        /// <summary>What the credential is, for "none of the mechanisms can use ..." messages.</summary>
+        internal static string Describe(SmtpCredential credential) =>
+            credential.IsCurrentIdentity ? "the current identity (it needs GSSAPI or NTLM)"
+            : credential.AccessToken != null ? "an access token"
+            : "a password";
+
+        /// <summary>The mechanism name on the AUTH line: Negotiate is SPNEGO over AUTH GSSAPI.</summary>
+        internal static string WireName(string name) => name == Negotiate ? "GSSAPI" : name;
 
         /// <summary>Creates the mechanism; the credential must hold what it needs.</summary>
         internal static SaslMechanism Create(string name, SmtpCredential credential, string host, int port)
@@ -51,6 +95,10 @@ namespace SmtpTools.Core.Smtp
                 case "OAUTHBEARER": return new OAuthBearer(credential, host, port);
                 case "SCRAM-SHA-1": return new Scram("SCRAM-SHA-1", credential, HashAlgorithmName.SHA1);
                 case "SCRAM-SHA-256": return new Scram("SCRAM-SHA-256", credential, HashAlgorithmName.SHA256);
+                case "GSSAPI":
+                case "NTLM":
+                case Negotiate:
+                    return CreateIntegrated(name, credential, host, NegotiateContext.Create);
                 default: throw new ArgumentException($"The SASL mechanism {name} is not supported.", nameof(name));
             }
         }

@@ -22,7 +22,6 @@ namespace SmtpTools.Core.Smtp
                 throw new SmtpAuthenticationException($"the server offers no AUTH mechanism{hint}.", null,
                     requested?.ToUpperInvariant(), SmtpAuthFailure.NotOffered);
             }
-            bool token = credential.AccessToken != null;
             if (requested != null)
             {
                 string name = requested.ToUpperInvariant();
@@ -30,31 +29,31 @@ namespace SmtpTools.Core.Smtp
                 {
                     throw new SmtpAuthenticationException(
                         $"the SASL mechanism {name} is not supported; use one of " +
-                        $"{string.Join(", ", SaslMechanism.PasswordMechanisms.Concat(SaslMechanism.TokenMechanisms))}.",
+                        $"{string.Join(", ", SaslMechanism.PasswordMechanisms.Concat(SaslMechanism.TokenMechanisms)
+                            .Concat(SaslMechanism.IntegratedMechanisms))}, Negotiate.",
                         null, name, SmtpAuthFailure.MechanismNotSupported);
                 }
-                if (!offered.Contains(name))
+                if (!offered.Contains(SaslMechanism.WireName(name)))
                 {
                     throw new SmtpAuthenticationException(
                         $"the server does not offer AUTH {name}; it offers {string.Join(", ", offered)}.", null, name,
                         SmtpAuthFailure.MechanismNotOffered);
                 }
-                if (SaslMechanism.UsesToken(name) != token)
+                string? mismatch = SaslMechanism.Mismatch(name, credential);
+                if (mismatch != null)
                 {
-                    throw new SmtpAuthenticationException(token
-                        ? $"{name} needs a password, but an access token was given."
-                        : $"{name} needs an access token, but a password was given.", null, name,
-                        SmtpAuthFailure.CredentialMismatch);
+                    throw new SmtpAuthenticationException(mismatch, null, name, SmtpAuthFailure.CredentialMismatch);
                 }
                 return name;
             }
-            string[] preference = token ? SaslMechanism.TokenMechanisms : SaslMechanism.PasswordMechanisms;
-            string? chosen = preference.FirstOrDefault(offered.Contains);
+            string? chosen = SaslMechanism.PreferenceFor(credential).FirstOrDefault(offered.Contains);
             if (chosen == null)
             {
                 throw new SmtpAuthenticationException(
                     $"none of the mechanisms the server offers ({string.Join(", ", offered)}) can use " +
-                    (token ? "an access token." : "a password."), null, null, SmtpAuthFailure.CredentialMismatch);
+                    SaslMechanism.Describe(credential) + ".", null, null, credential.IsCurrentIdentity
+                        ? SmtpAuthFailure.PasswordMechanismsOnly
+                        : SmtpAuthFailure.CredentialMismatch);
             }
             return chosen;
         }
@@ -63,8 +62,10 @@ namespace SmtpTools.Core.Smtp
         internal static async Task<SmtpAuthAttempt> RunAsync(SmtpWire wire, SmtpSessionOptions options, string name,
             SmtpCredential credential, bool encrypted, CancellationToken cancellationToken)
         {
-            // RFC 4954 §4, §14 and RFC 7628 §5: credentials go only over TLS, unless the caller insists.
-            if (!encrypted && !options.AllowUnencryptedAuthentication)
+            // RFC 4954 §4, §14 and RFC 7628 §5: credentials go only over TLS, unless the caller insists. Kerberos
+            // (GSSAPI) is the exception RFC 4752 was made for: a ticket is useless without its session key, and the
+            // server proves itself (mutual authentication).
+            if (!encrypted && !options.AllowUnencryptedAuthentication && name != "GSSAPI")
             {
                 throw new SmtpAuthenticationException(
                     $"refusing to send credentials ({name}) over a connection without TLS. Use TLS " +
@@ -73,13 +74,28 @@ namespace SmtpTools.Core.Smtp
             }
 
             SaslMechanism sasl = SaslMechanism.Create(name, credential, options.Host, options.Port);
+            sasl.Log = wire.Info;
+            string wireName = SaslMechanism.WireName(name);
             SmtpReply reply = await wire.RunAsync(SmtpStage.Auth, options.Timeouts.Command, async (_, ct) =>
             {
                 string? initial = sasl.InitialResponse();
-                string command = "AUTH " + name + (initial == null ? string.Empty : " " + initial);
+                // RFC 4954 §4: an initial response that would make the AUTH line longer than 512 octets (a Kerberos
+                // ticket does) is sent as the answer to the server's first, empty, 334 instead.
+                string? deferred = null;
+                if (initial != null && "AUTH ".Length + wireName.Length + 1 + initial.Length + 2 > 512)
+                {
+                    deferred = initial;
+                    initial = null;
+                }
+                string command = "AUTH " + wireName + (initial == null ? string.Empty : " " + initial);
                 await wire.SendLineAsync(command, SmtpRedaction.AuthCommand(command), ct).ConfigureAwait(false);
                 SmtpReply r = await wire.ReadReplyAsync(ct).ConfigureAwait(false);
                 int rounds = 0;
+                if (deferred != null && r.Code == 334)
+                {
+                    await wire.SendLineAsync(deferred, SmtpRedaction.SaslResponse(deferred), ct).ConfigureAwait(false);
+                    r = await wire.ReadReplyAsync(ct).ConfigureAwait(false);
+                }
                 while (r.Code == 334 && rounds++ < 10)
                 {
                     byte[]? challenge = DecodeBase64(r.Lines[0].Trim());
@@ -107,6 +123,7 @@ namespace SmtpTools.Core.Smtp
                     "server it claims to be. The exchange was cancelled.", reply, name,
                     SmtpAuthFailure.ServerNotVerified);
             }
+            if (sasl.Failure != null) throw sasl.Failure;
             return new SmtpAuthAttempt(name, reply, sasl.ErrorDetails);
         }
 

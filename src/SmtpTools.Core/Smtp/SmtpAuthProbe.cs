@@ -77,9 +77,8 @@ namespace SmtpTools.Core.Smtp
                     Add(new SmtpAuthOutcome(result.Mechanism, result, null));
                     if (all && first)
                     {
-                        bool token = credential.AccessToken != null;
                         foreach (string m in offered.Where(m => m != result.Mechanism && SaslMechanism.IsSupported(m) &&
-                                                                 SaslMechanism.UsesToken(m) == token))
+                                                                 SaslMechanism.Mismatch(m, credential) == null))
                         {
                             queue.Enqueue(m);
                         }

@@ -106,24 +106,50 @@ namespace SmtpTools.Core.Smtp
             : Tls;
     }
 
-    /// <summary>Who to authenticate as: a password or an OAuth access token.</summary>
+    /// <summary>Who to authenticate as: a password, an OAuth access token, or the current identity.</summary>
     internal sealed class SmtpCredential
     {
+        private readonly Func<string>? _describeCurrent;
+        private string? _userName;
+
         internal SmtpCredential(string userName, string? password, string? accessToken = null)
         {
-            UserName = userName;
+            _userName = userName;
             Password = password;
             AccessToken = accessToken;
         }
 
-        /// <summary>The SASL authentication identity.</summary>
-        internal string UserName { get; }
+        private SmtpCredential(Func<string> describeCurrent, bool optional)
+        {
+            _describeCurrent = describeCurrent;
+            IsOptional = optional;
+        }
+
+        /// <summary>
+        /// The identity this process runs as: the logon session on Windows, the Kerberos ticket cache (kinit)
+        /// elsewhere; it authenticates with GSSAPI or NTLM only. Optional means Send-MailMessage's rule: use it only
+        /// when the server offers such a mechanism, and otherwise send without AUTH.
+        /// </summary>
+        internal static SmtpCredential CurrentIdentity(bool optional = false, string? servicePrincipalName = null) =>
+            new SmtpCredential(IntegratedIdentity.Describe, optional) { ServicePrincipalName = servicePrincipalName };
+
+        /// <summary>The SASL authentication identity; for the current identity, its principal or account name.</summary>
+        internal string UserName => _userName ??= _describeCurrent!();
 
         /// <summary>The password, for PLAIN, LOGIN and CRAM-MD5.</summary>
         internal string? Password { get; }
 
         /// <summary>The OAuth 2 bearer token, for XOAUTH2 and OAUTHBEARER.</summary>
         internal string? AccessToken { get; }
+
+        /// <summary>True for the current identity (no password, no token).</summary>
+        internal bool IsCurrentIdentity => _describeCurrent != null;
+
+        /// <summary>The current identity is used only when the server offers GSSAPI or NTLM.</summary>
+        internal bool IsOptional { get; }
+
+        /// <summary>The Kerberos service principal (SERVICE/host); null means SMTP/ and the server's host name.</summary>
+        internal string? ServicePrincipalName { get; set; }
 
         /// <summary>Never shows the secret.</summary>
         public override string ToString() => UserName;

@@ -453,7 +453,9 @@ namespace SmtpTools.Core.Smtp
             // Opportunistic STARTTLS (RFC 7435) without a login: an unverifiable certificate still beats plain text,
             // so it is accepted and its problems are reported. With credentials the certificate must be good.
             SmtpTlsMode mode = _options.Tls;
-            bool opportunistic = !_options.SkipCertificateCheck && _options.Credentials == null &&
+            bool opportunistic = !_options.SkipCertificateCheck &&
+                                 (_options.Credentials == null ||
+                                  IntegratedAuthentication.IsOptional(_options.Credentials)) &&
                                  (mode == SmtpTlsMode.StartTlsWhenAvailable ||
                                   (mode == SmtpTlsMode.Auto && _options.Port != 465));
             SmtpSessionOptions sessionOptions = _options.SessionOptions(target.Host, target.TlsName, opportunistic);
@@ -470,7 +472,12 @@ namespace SmtpTools.Core.Smtp
                         string.Join("; ", session.Tls.ValidationErrors) +
                         "); without credentials the opportunistic TLS goes on: it still encrypts the message.");
                 }
-                if (_options.Credentials != null) await LogInAsync(session, cancellationToken).ConfigureAwait(false);
+                if (_options.Credentials != null)
+                {
+                    await IntegratedAuthentication.LogInAsync(session, _options.Credentials, _options.Mechanism,
+                        _recorder.Info, mechanism => LogInAsync(session, mechanism, cancellationToken))
+                        .ConfigureAwait(false);
+                }
             }
             catch
             {
@@ -483,11 +490,11 @@ namespace SmtpTools.Core.Smtp
             return (session, false);
         }
 
-        private async Task LogInAsync(SmtpSession session, CancellationToken cancellationToken)
+        private async Task LogInAsync(SmtpSession session, string? mechanism, CancellationToken cancellationToken)
         {
             ISmtpCredentialSource source = _options.Credentials!;
             SmtpCredential credential = await source.GetCredentialAsync(false, cancellationToken).ConfigureAwait(false);
-            SmtpAuthAttempt attempt = await session.TryAuthenticateAsync(credential, _options.Mechanism,
+            SmtpAuthAttempt attempt = await session.TryAuthenticateAsync(credential, mechanism,
                 cancellationToken).ConfigureAwait(false);
             if (!attempt.Succeeded && source.CanRefresh && attempt.Reply.Code == 535)
             {
@@ -496,7 +503,7 @@ namespace SmtpTools.Core.Smtp
                 _recorder.Info($"{attempt.Mechanism} was refused with a token that should still be valid; asking " +
                                "for a new token once.");
                 credential = await source.GetCredentialAsync(true, cancellationToken).ConfigureAwait(false);
-                attempt = await session.TryAuthenticateAsync(credential, _options.Mechanism, cancellationToken)
+                attempt = await session.TryAuthenticateAsync(credential, mechanism, cancellationToken)
                     .ConfigureAwait(false);
             }
             if (!attempt.Succeeded) throw session.LoginRefused(attempt, credential);

@@ -45,10 +45,9 @@ namespace SmtpTools.Commands
         public string UserName { get; set; } = string.Empty;
 
         /// <summary>The SASL mechanism; by default the strongest the server offers.</summary>
-        [Parameter(ParameterSetName = PasswordSet)]
-        [Parameter(ParameterSetName = TokenSet)]
-        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER",
-            IgnoreCase = true)]
+        [Parameter]
+        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "GSSAPI",
+            "NTLM", "Negotiate", IgnoreCase = true)]
         public string? Mechanism { get; set; }
 
         /// <inheritdoc />
@@ -67,12 +66,21 @@ namespace SmtpTools.Commands
             // An interactive session sends what the user types, one command at a time.
             options.UsePipelining = false;
             options.UseChunking = false;
+            ThrowIfConflictingDefaultCredentials(ParameterSetName != NoAuthSet);
+            // Without -UseDefaultCredentials an interactive session stays anonymous even where Kerberos would work:
+            // trying what an unauthenticated client may do (relay, VRFY) is what this cmdlet is often for.
             SmtpCredential? credential = ParameterSetName switch
             {
-                PasswordSet => PasswordCredential(Credential),
+                PasswordSet => WithServicePrincipal(PasswordCredential(Credential)),
                 TokenSet => TokenCredential(UserName, AccessToken),
-                _ => null,
+                _ => CurrentIdentityCredential(implicitly: false),
             };
+            if (credential == null && Mechanism != null)
+            {
+                ThrowTerminatingError(ErrorMapper.Record(this, "MechanismWithoutCredential", new ArgumentException(
+                    "-Mechanism needs something to authenticate with: -Credential, -AccessToken or " +
+                    "-UseDefaultCredentials."), Mechanism));
+            }
 
             try
             {

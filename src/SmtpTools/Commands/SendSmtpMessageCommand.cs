@@ -162,8 +162,8 @@ namespace SmtpTools.Commands
 
         /// <summary>The SASL mechanism; the strongest offered by default.</summary>
         [Parameter]
-        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER",
-            IgnoreCase = true)]
+        [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "GSSAPI",
+            "NTLM", "Negotiate", IgnoreCase = true)]
         public string? AuthMechanism { get; set; }
 
         /// <summary>An OAuth 2.0 access token for XOAUTH2 or OAUTHBEARER.</summary>
@@ -623,13 +623,19 @@ namespace SmtpTools.Commands
 
         private ISmtpCredentialSource? BuildCredentials()
         {
+            ThrowIfConflictingDefaultCredentials(Credential != null || AccessToken != null);
             if (AccessToken != null)
             {
                 string user = Credential?.UserName ?? From ?? string.Empty;
                 return new FixedCredentialSource(TokenCredential(user, AccessToken));
             }
-            if (Credential == null || Credential == PSCredential.Empty) return null;
-            return new FixedCredentialSource(PasswordCredential(Credential));
+            if (Credential == null || Credential == PSCredential.Empty)
+            {
+                // Never the current identity towards other domains' exchangers.
+                SmtpCredential? current = DirectDelivery ? null : CurrentIdentityCredential(implicitly: true);
+                return current == null ? null : new CurrentIdentityCredentialSource(current);
+            }
+            return new FixedCredentialSource(WithServicePrincipal(PasswordCredential(Credential)));
         }
 
         // -Verbose (or -Verbose:$false) wins; otherwise $VerbosePreference, as WriteVerbose itself decides.

@@ -105,6 +105,33 @@ namespace SmtpTools.Internal
                 "Use -Credential for password mechanisms and -AccessToken for XOAUTH2 and OAUTHBEARER.", "");
             Add(nameof(SmtpFailureKind.SmtpAuthServerNotVerified), ErrorCategory.SecurityError, TargetKind.Host,
                 "Check that you are talking to the right server.");
+            // Kerberos and NTLM failures on this machine (issue 23); the target is the mechanism, or host:port.
+            Add(nameof(SmtpFailureKind.SmtpAuthNoTicket), ErrorCategory.AuthenticationError, given,
+                "Get a Kerberos ticket with kinit (Linux, macOS) or run as a domain account (Windows); or pass " +
+                "-Credential.",
+                "Get a Kerberos ticket with kinit (Linux, macOS), or run as a domain account (Windows).");
+            Add(nameof(SmtpFailureKind.SmtpAuthTicketExpired), ErrorCategory.AuthenticationError, given,
+                "Renew the ticket with kinit (or change the expired password), then try again.");
+            Add(nameof(SmtpFailureKind.SmtpAuthClockSkew), ErrorCategory.SecurityError, TargetKind.Endpoint,
+                "Correct this machine's clock (NTP, or w32tm /resync); Kerberos allows 5 minutes by default.");
+            Add(nameof(SmtpFailureKind.SmtpAuthUnknownSpn), ErrorCategory.ObjectNotFound, TargetKind.Endpoint,
+                "Connect by the name the server is registered under, or give -ServicePrincipalName SMTP/<that name>.",
+                "Connect by the name the server is registered under.");
+            Add(nameof(SmtpFailureKind.SmtpAuthNtlmDisabled), ErrorCategory.NotEnabled, given,
+                "Use -Mechanism GSSAPI (Kerberos); on Linux, NTLM needs the gss-ntlmssp package.",
+                "Use -AuthMechanism GSSAPI (Kerberos); on Linux, NTLM needs the gss-ntlmssp package.",
+                "Use Kerberos (GSSAPI); on Linux, NTLM needs the gss-ntlmssp package.");
+            Add(nameof(SmtpFailureKind.SmtpAuthPasswordMechanismsOnly), ErrorCategory.NotEnabled, TargetKind.Endpoint,
+                "The server needs a password: pass -Credential, or use a connector that offers GSSAPI or NTLM.",
+                "The server needs a password: use a connector that offers GSSAPI or NTLM, or log in with one.");
+            Add(nameof(SmtpFailureKind.SmtpAuthLogonDenied), ErrorCategory.AuthenticationError, given,
+                "Check the user name (user@REALM or DOMAIN\\user) and the password (-Credential).",
+                "Check the user name (user@REALM or DOMAIN\\user) and the password.");
+            Add(nameof(SmtpFailureKind.SmtpAuthIntegratedUnavailable), ErrorCategory.NotInstalled, given,
+                "Run PowerShell 7.3 or later, or Windows PowerShell 5.1 on Windows; or pass -Credential.",
+                "Run PowerShell 7.3 or later, or Windows PowerShell 5.1 on Windows.");
+            Add(nameof(SmtpFailureKind.SmtpAuthIntegratedFailed), ErrorCategory.AuthenticationError, given,
+                "Check the Kerberos configuration (krb5.conf, the KDC) and the server's principal name.");
             Add(nameof(SmtpFailureKind.SmtpTransientFailure), ErrorCategory.ResourceUnavailable, TargetKind.Reply,
                 "Try again later, or raise -RetryCount.", "Try again later.");
             Add(nameof(SmtpFailureKind.SmtpCommandRejected), ErrorCategory.InvalidOperation, TargetKind.Reply,
@@ -207,6 +234,12 @@ namespace SmtpTools.Internal
             Add("DnsServerNotFound", ErrorCategory.ObjectNotFound, given,
                 "Check the DNS server's name, or give its IP address (-Server).",
                 "Check the DNS server's name, or give its IP address (-DnsServer).", "");
+            Add("DefaultCredentialsWithCredential", ErrorCategory.InvalidArgument, given,
+                "Remove -UseDefaultCredentials, or the credential (-Credential, -AccessToken).", "");
+            Add("NothingToTest", ErrorCategory.InvalidArgument, given,
+                "Give -Credential or -AccessToken, or leave out -UseDefaultCredentials:$false.", "");
+            Add("MechanismWithoutCredential", ErrorCategory.InvalidArgument, given,
+                "Add -Credential, -AccessToken or -UseDefaultCredentials, or leave out -Mechanism.", "");
             Add("DnsServerNotConfigured", ErrorCategory.ResourceUnavailable, given,
                 "Name a DNS server (-Server).", "Name a DNS server (-DnsServer).", "");
 
