@@ -19,7 +19,7 @@ namespace SmtpTools.Core.Dns
     /// would load DnsClient together with this class, before the module's resolver can put it in its private load
     /// context (see ModuleInitializer). That is why the LookupClient is kept as <c>object</c>.
     /// </remarks>
-    internal sealed class DnsLookup : IDisposable
+    internal sealed partial class DnsLookup : IDisposable
     {
         // DNS Flag Day 2020's recommended EDNS buffer size: big enough for most answers, small enough not to fragment.
         internal const int DefaultUdpPayloadSize = 1232;

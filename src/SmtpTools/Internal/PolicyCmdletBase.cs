@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Net;
+using SmtpTools.Core.Dns;
+using SmtpTools.Core.Policy;
+
+namespace SmtpTools.Internal
+{
+    /// <summary>
+    /// What the mail-policy cmdlets (SPF, DKIM, DMARC, MTA-STS, TLS-RPT, DANE) share: the DNS server to ask, and one
+    /// resolver with one cache for the whole run, so a record many inputs need is asked for once.
+    /// </summary>
+    public abstract class PolicyCmdletBase : SmtpCmdletBase
+    {
+        private DnsLookup? _dns;
+
+        /// <summary>DNS servers to ask (ip or ip:port); the system's resolvers when omitted.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Server { get; set; }
+
+        /// <summary>Seconds to wait for each DNS answer.</summary>
+        [Parameter]
+        [ValidateRange(1, 300)]
+        public int Timeout { get; set; } = 5;
+
+        /// <summary>How many more times an unanswered query is sent.</summary>
+        [Parameter]
+        [ValidateRange(0, 10)]
+        public int Retry { get; set; } = 2;
+
+        /// <summary>This run's resolver.</summary>
+        private protected IPolicyDns Dns => _dns ?? throw new InvalidOperationException("BeginProcessing has not run.");
+
+        /// <summary>This run's resolver as the router's lookup, for cmdlets that also route MX.</summary>
+        private protected DnsLookup Lookup => _dns ?? throw new InvalidOperationException("BeginProcessing has not run.");
+
+        /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            var servers = new List<IPEndPoint>();
+            foreach (string server in Server ?? Array.Empty<string>())
+            {
+                try
+                {
+                    servers.Add(MxRouterOptions.ParseServer(server));
+                }
+                catch (FormatException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidDnsServer", ErrorCategory.InvalidArgument, server)
+                    {
+                        ErrorDetails = new ErrorDetails(ex.Message)
+                        {
+                            RecommendedAction = "Give -Server as an IP address, with an optional :port.",
+                        },
+                    });
+                }
+            }
+            try
+            {
+                _dns = new DnsLookup(servers, TimeSpan.FromSeconds(Timeout), Retry, tcpOnly: false, recordTexts: false);
+            }
+            catch (InvalidOperationException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "DnsServerNotConfigured", ErrorCategory.ResourceUnavailable,
+                    null)
+                {
+                    ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Name a DNS server (-Server)." },
+                });
+            }
+        }
+
+        /// <summary>The A-label form of a domain or of an address's domain, or an error record for this input.</summary>
+        private protected bool TryParseDomain(string input, out string domain)
+        {
+            try
+            {
+                (string ascii, _, IPAddress? literal) = DomainName.ParseMailDomain(input);
+                domain = ascii;
+                if (literal == null) return true;
+                WriteError(new ErrorRecord(new ArgumentException(
+                        $"'{input}' is an address literal; mail policies are published for domain names."),
+                    "InvalidDomainName", ErrorCategory.InvalidArgument, input));
+                return false;
+            }
+            catch (DnsResolutionException ex)
+            {
+                WriteError(Commands.ResolveMailExchangerCommand.ToErrorRecord(ex));
+                domain = string.Empty;
+                return false;
+            }
+        }
+
+        /// <summary>Writes a trace step the way Resolve-MailExchanger -Trace does: shown, and capturable with 6&gt;.</summary>
+        private protected void WriteTraceStep(object step) =>
+            WriteInformation(step, new[] { "PSHOST", "SmtpTools.PolicyTrace" });
+
+        /// <inheritdoc />
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _dns?.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
