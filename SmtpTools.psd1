@@ -10,7 +10,7 @@
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     CmdletsToExport        = @('Send-SmtpMessage', 'Test-SmtpAuth', 'Resolve-MailExchanger', 'Get-SmtpReplyCode', 'Connect-SmtpServer', 'Invoke-SmtpCommand',
-                              'Disconnect-SmtpServer', 'Get-SmtpSession', 'Get-MailRoute', 'Test-SpfRecord')
+                              'Disconnect-SmtpServer', 'Get-SmtpSession', 'Get-MailRoute', 'Test-SpfRecord', 'Test-DkimSignature')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()

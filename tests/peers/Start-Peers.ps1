@@ -23,6 +23,7 @@ Set-StrictMode -Version 3.0
 . (Join-Path $PSScriptRoot 'postfix.ps1')
 . (Join-Path $PSScriptRoot 'nsd.ps1')
 . (Join-Path $PSScriptRoot 'kerberos.ps1')
+. (Join-Path $PSScriptRoot 'opendkim.ps1')
 
 function Get-PeersEnvironment([string] $RunDir) {
     $envFile = Join-Path $RunDir 'peers.env'
@@ -80,7 +81,8 @@ else {
         Start-PostfixPeer -RunDir $runDir -SmtpPort $ports[0] -SmtpsPort $ports[1] -SubmissionPort $ports[2] `
             -CertFile $tls.CertFile -KeyFile $tls.KeyFile -ImplicitTlsHost $implicitTlsHost `
             -ExtraServices (Get-KerberosSubmissionServices $runDir $ports[3] $ports[4])
-        Start-NsdPeer -RunDir $runDir -Port $DnsPort | Out-Null
+        $dkim = New-DkimPeer -RunDir $runDir
+        Start-NsdPeer -RunDir $runDir -Port $DnsPort -ExtraZone $dkim.ZoneFiles | Out-Null
     }
     catch {
         Write-Warning "Starting the peers failed; stopping what did start. Logs are in $runDir."
@@ -101,6 +103,7 @@ else {
         SMTPTOOLS_DNS_SERVER      = "127.0.0.1:$DnsPort"
         SMTPTOOLS_KRB_SUBMISSION_PORT = $ports[3]
         SMTPTOOLS_NTLM_SUBMISSION_PORT = $ports[4]
+        SMTPTOOLS_DKIM_DIR        = $dkim.Directory
     }
     foreach ($entry in $kerberos.GetEnumerator()) { $values[$entry.Key] = $entry.Value }
     Set-Content -Path (Join-Path $runDir 'peers.env') -Value ($values.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" })

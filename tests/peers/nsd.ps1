@@ -51,7 +51,9 @@ function Start-NsdPeer {
         [Parameter(Mandatory)][string] $RunDir,
         [Parameter(Mandatory)][int] $Port,
         # Zone files to serve: every *.zone here, the zone name being the file name without .zone.
-        [string] $ZoneDirectory = (Join-Path $PSScriptRoot 'dns')
+        [string] $ZoneDirectory = (Join-Path $PSScriptRoot 'dns'),
+        # Zone files made for this run (DKIM keys), served as well; the zone name is the file name without .zone.
+        [string[]] $ExtraZone = @()
     )
     if (-not (Get-Command nsd -ErrorAction Ignore)) {
         throw 'NSD is not installed: install the Debian package with "apt-get install -y nsd".'
@@ -61,7 +63,7 @@ function Start-NsdPeer {
     $bulkZone = Join-Path $dir 'bulk.test.zone'
     New-NsdBulkZone -Path $bulkZone
 
-    $zoneFiles = @(Get-ChildItem -Path $ZoneDirectory -Filter '*.zone' | ForEach-Object FullName) + $bulkZone
+    $zoneFiles = @(Get-ChildItem -Path $ZoneDirectory -Filter '*.zone' | ForEach-Object FullName) + $bulkZone + $ExtraZone
     $zoneConfig = foreach ($file in $zoneFiles) {
         $zoneName = [IO.Path]::GetFileNameWithoutExtension($file)
         "zone:`n  name: `"$zoneName.`"`n  zonefile: `"$file`"`n"

@@ -13,6 +13,8 @@ $script:PeerPackages = [ordered]@{
     '/usr/lib/dovecot/modules/auth/libmech_gssapi.so' = 'dovecot-gssapi'
     '/usr/lib/*/gssntlmssp/gssntlmssp.so'             = 'gss-ntlmssp'
     saslpasswd2                                    = 'sasl2-bin'
+    opendkim = 'opendkim'
+    openssl = 'openssl'
 }
 
 function Test-TcpPort([int] $Port, [string] $Address = '127.0.0.1') {
@@ -119,7 +121,7 @@ function Install-PeerPackages {
         if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed (exit $LASTEXITCODE)." }
     }
     # The packages start system services of their own; the tests use private instances only.
-    foreach ($service in 'postfix', 'dovecot', 'nsd', 'krb5-kdc', 'krb5-admin-server') {
+    foreach ($service in 'postfix', 'dovecot', 'nsd', 'krb5-kdc', 'krb5-admin-server', 'opendkim') {
         if (Get-Command systemctl -ErrorAction Ignore) { & systemctl stop $service *> $null }
     }
     & pkill -x nsd *> $null

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+
+namespace SmtpTools.Internal
+{
+    /// <summary>
+    /// Reads messages for the cmdlets that take -Path, -LiteralPath (piped files) or -MimeMessage: paths resolve like
+    /// any PowerShell cmdlet's, and a file that cannot be read is that input's error, named with the cmdlet's prefix.
+    /// </summary>
+    internal static class MessageInput
+    {
+        /// <summary>The files a -Path or -LiteralPath value names; writes an error and gives none when it names none.</summary>
+        internal static IEnumerable<string> Files(PSCmdlet cmdlet, string path, bool literal, string errorPrefix)
+        {
+            List<string> files;
+            try
+            {
+                files = new List<string>(literal
+                    ? new[] { cmdlet.GetUnresolvedProviderPathFromPSPath(path) }
+                    : cmdlet.GetResolvedProviderPathFromPSPath(path, out _));
+            }
+            catch (ItemNotFoundException ex)
+            {
+                cmdlet.WriteError(new ErrorRecord(ex, errorPrefix + "FileNotFound", ErrorCategory.ObjectNotFound, path));
+                yield break;
+            }
+            foreach (string file in files)
+            {
+                if (!Directory.Exists(file)) yield return file;
+            }
+        }
+
+        /// <summary>The bytes of a file, or null after writing the error for it.</summary>
+        internal static byte[]? Read(PSCmdlet cmdlet, string file, string errorPrefix)
+        {
+            try
+            {
+                return File.ReadAllBytes(file);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                var category = ex is FileNotFoundException || ex is DirectoryNotFoundException
+                    ? ErrorCategory.ObjectNotFound
+                    : ErrorCategory.ReadError;
+                cmdlet.WriteError(new ErrorRecord(ex, errorPrefix + "FileUnreadable", category, file));
+                return null;
+            }
+        }
+
+        /// <summary>The bytes of a MimeKit.MimeMessage, or null after writing the error for a wrong object.</summary>
+        internal static byte[]? FromMimeMessage(PSCmdlet cmdlet, object value, string errorPrefix)
+        {
+            object message = value is PSObject ps ? ps.BaseObject : value;
+            try
+            {
+                return Core.Policy.Dkim.DkimMimeAdapter.ToBytes(message);
+            }
+            catch (ArgumentException ex)
+            {
+                cmdlet.WriteError(new ErrorRecord(ex, errorPrefix + "NotAMimeMessage", ErrorCategory.InvalidArgument,
+                    message));
+                return null;
+            }
+        }
+    }
+}
