@@ -10,7 +10,8 @@
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     CmdletsToExport        = @('Send-SmtpMessage', 'Test-SmtpAuth', 'Resolve-MailExchanger', 'Get-SmtpReplyCode', 'Connect-SmtpServer', 'Invoke-SmtpCommand',
-                              'Disconnect-SmtpServer', 'Get-SmtpSession', 'Get-MailRoute', 'Test-SpfRecord', 'Test-DkimSignature')
+                              'Disconnect-SmtpServer', 'Get-SmtpSession', 'Get-MailRoute', 'Test-SpfRecord', 'Test-DkimSignature',
+                              'Resolve-DmarcPolicy', 'Test-DmarcAlignment')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Net;
 using SmtpTools.Core.Dns;
 using SmtpTools.Core.Policy;
+using SmtpTools.Core.Policy.Dmarc;
 
 namespace SmtpTools.Internal
 {
@@ -89,6 +90,31 @@ namespace SmtpTools.Internal
                 WriteError(Commands.ResolveMailExchangerCommand.ToErrorRecord(ex));
                 domain = string.Empty;
                 return false;
+            }
+        }
+
+        /// <summary>
+        /// The public suffix list for RFC 7489's organizational domain: the file named, else the system's, else none
+        /// (the DMARCbis tree walk then decides alone).
+        /// </summary>
+        private protected PublicSuffixList? LoadPublicSuffixList(string? path)
+        {
+            if (string.IsNullOrEmpty(path)) return PublicSuffixList.LoadSystem();
+            string file = GetUnresolvedProviderPathFromPSPath(path);
+            try
+            {
+                return PublicSuffixList.Load(file);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "PublicSuffixListUnreadable", ErrorCategory.ReadError, path)
+                {
+                    ErrorDetails = new ErrorDetails($"The public suffix list {file} cannot be read: {ex.Message}")
+                    {
+                        RecommendedAction = "Name a readable public_suffix_list.dat, or leave -PublicSuffixList out.",
+                    },
+                });
+                throw;
             }
         }
 

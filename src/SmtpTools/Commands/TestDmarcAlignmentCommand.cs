@@ -1,0 +1,91 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using SmtpTools.Core.Policy.Dmarc;
+using SmtpTools.Internal;
+
+namespace SmtpTools.Commands
+{
+    /// <summary>
+    /// Test-DmarcAlignment: joins SPF (on the envelope domain), DKIM (on the message's signatures) and the From:
+    /// domain into the DMARC verdict a receiver reaches, with what the policy does about it.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "DmarcAlignment", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(DmarcAlignmentResult))]
+    public sealed class TestDmarcAlignmentCommand : PolicyCmdletBase
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private const string MimeSet = "MimeMessage";
+        private const string ErrorPrefix = "Dmarc";
+        private DmarcEvaluator? _evaluator;
+
+        /// <summary>.eml or Maildir files; wildcards allowed.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Files taken literally; bound from Get-ChildItem's output.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>A MimeKit.MimeMessage.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = MimeSet)]
+        [ValidateNotNull]
+        public object? MimeMessage { get; set; }
+
+        /// <summary>The client that handed the message to the receiver, for SPF; SPF is left out without it.</summary>
+        [Parameter]
+        [Alias("ClientIP", "Address")]
+        public IPAddress? IPAddress { get; set; }
+
+        /// <summary>The envelope sender (MAIL FROM); the message's Return-Path when omitted.</summary>
+        [Parameter]
+        [Alias("Sender", "EnvelopeFrom")]
+        public string? MailFrom { get; set; }
+
+        /// <summary>The HELO/EHLO name, used by SPF when MAIL FROM is empty (a bounce).</summary>
+        [Parameter]
+        [Alias("Helo", "ClientName")]
+        public string? HeloName { get; set; }
+
+        /// <summary>A public_suffix_list.dat for RFC 7489's organizational domain; the system's when omitted.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? PublicSuffixList { get; set; }
+
+        /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            _evaluator = new DmarcEvaluator(Dns, LoadPublicSuffixList(PublicSuffixList));
+        }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == MimeSet)
+            {
+                byte[]? bytes = MessageInput.FromMimeMessage(this, MimeMessage!, ErrorPrefix);
+                if (bytes != null) Evaluate(bytes, null);
+                return;
+            }
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (string path in literal ? LiteralPath : Path)
+            {
+                foreach (string file in MessageInput.Files(this, path, literal, ErrorPrefix))
+                {
+                    byte[]? bytes = MessageInput.Read(this, file, ErrorPrefix);
+                    if (bytes != null) Evaluate(bytes, file);
+                }
+            }
+        }
+
+        private void Evaluate(byte[] message, string? source) =>
+            WriteObject(Run((_, ct) => _evaluator!.EvaluateAsync(message, source, IPAddress, MailFrom, HeloName,
+                DateTimeOffset.UtcNow, ct)));
+    }
+}
