@@ -11,7 +11,7 @@
     DotNetFrameworkVersion = '4.7.2'
     CmdletsToExport        = @('Send-SmtpMessage', 'Test-SmtpAuth', 'Resolve-MailExchanger', 'Get-SmtpReplyCode', 'Connect-SmtpServer', 'Invoke-SmtpCommand',
                               'Disconnect-SmtpServer', 'Get-SmtpSession', 'Get-MailRoute', 'Test-SpfRecord', 'Test-DkimSignature',
-                              'Resolve-DmarcPolicy', 'Test-DmarcAlignment')
+                              'Resolve-DmarcPolicy', 'Test-DmarcAlignment', 'Test-MailDomain')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()

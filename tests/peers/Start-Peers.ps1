@@ -24,6 +24,8 @@ Set-StrictMode -Version 3.0
 . (Join-Path $PSScriptRoot 'nsd.ps1')
 . (Join-Path $PSScriptRoot 'kerberos.ps1')
 . (Join-Path $PSScriptRoot 'opendkim.ps1')
+. (Join-Path $PSScriptRoot 'nginx.ps1')
+. (Join-Path $PSScriptRoot 'unbound.ps1')
 
 function Get-PeersEnvironment([string] $RunDir) {
     $envFile = Join-Path $RunDir 'peers.env'
@@ -41,8 +43,10 @@ function Test-PeersAlive($values) {
         'SMTPTOOLS_KRB_SUBMISSION_PORT', 'SMTPTOOLS_NTLM_SUBMISSION_PORT') {
         if (-not $values.Contains($key) -or -not (Test-TcpPort -Port ([int]$values[$key]))) { return $false }
     }
+    if (-not $values.Contains('SMTPTOOLS_MTASTS_SERVER') -or
+        -not (Test-TcpPort -Port ([int](($values['SMTPTOOLS_MTASTS_SERVER'] -split ':')[-1])))) { return $false }
     $dnsPort = [int](($values['SMTPTOOLS_DNS_SERVER'] -split ':')[-1])
-    return (Test-DnsPort -Port $dnsPort)
+    return (Test-DnsPort -Port $dnsPort) -and (Test-NsdAnswer -Port ([int](($values['SMTPTOOLS_RESOLVER'] -split ':')[-1])))
 }
 
 $stateFull = [IO.Path]::GetFullPath($StateFile)
@@ -65,7 +69,7 @@ else {
     New-Item -ItemType Directory -Force -Path (Split-Path $stateFull) | Out-Null
     Set-Content -Path $stateFull -Value $runDir
 
-    $ports = Get-FreeTcpPort -Count 5
+    $ports = Get-FreeTcpPort -Count 7
     $implicitTlsHost = Get-ImplicitTlsHost
     if (-not (Test-PortFree -Port $DnsPort)) { $DnsPort = (Get-FreeTcpPort -Count 1 -Udp)[0] }
 
@@ -82,7 +86,10 @@ else {
             -CertFile $tls.CertFile -KeyFile $tls.KeyFile -ImplicitTlsHost $implicitTlsHost `
             -ExtraServices (Get-KerberosSubmissionServices $runDir $ports[3] $ports[4])
         $dkim = New-DkimPeer -RunDir $runDir
-        Start-NsdPeer -RunDir $runDir -Port $DnsPort -ExtraZone $dkim.ZoneFiles | Out-Null
+        $dane = New-DaneZone -RunDir $runDir -CertFile $tls.CertFile
+        Start-NsdPeer -RunDir $runDir -Port $DnsPort -ExtraZone ($dkim.ZoneFiles + $dane.ZoneFile) | Out-Null
+        Start-UnboundPeer -RunDir $runDir -Port $ports[5] -NsdPort $DnsPort -TrustAnchorFile $dane.KeyFile
+        $sts = Start-MtaStsPeer -RunDir $runDir -Port $ports[6]
     }
     catch {
         Write-Warning "Starting the peers failed; stopping what did start. Logs are in $runDir."
@@ -104,6 +111,10 @@ else {
         SMTPTOOLS_KRB_SUBMISSION_PORT = $ports[3]
         SMTPTOOLS_NTLM_SUBMISSION_PORT = $ports[4]
         SMTPTOOLS_DKIM_DIR        = $dkim.Directory
+        SMTPTOOLS_RESOLVER        = "127.0.0.1:$($ports[5])"
+        SMTPTOOLS_MTASTS_SERVER   = "127.0.0.1:$($ports[6])"
+        SMTPTOOLS_TEST_CA         = $sts.CaFile
+        SMTPTOOLS_DANE_TLSA       = $dane.TlsaRecord
     }
     foreach ($entry in $kerberos.GetEnumerator()) { $values[$entry.Key] = $entry.Value }
     Set-Content -Path (Join-Path $runDir 'peers.env') -Value ($values.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" })

@@ -14,6 +14,8 @@ $ErrorActionPreference = 'Continue'
 . (Join-Path $PSScriptRoot 'postfix.ps1')
 . (Join-Path $PSScriptRoot 'nsd.ps1')
 . (Join-Path $PSScriptRoot 'kerberos.ps1')
+. (Join-Path $PSScriptRoot 'nginx.ps1')
+. (Join-Path $PSScriptRoot 'unbound.ps1')
 
 $stateFull = [IO.Path]::GetFullPath($StateFile)
 if (-not (Test-Path $stateFull)) { return }
@@ -21,6 +23,8 @@ $runDir = (Get-Content $stateFull -Raw).Trim()
 if ($runDir -and (Test-Path $runDir)) {
     Stop-PostfixPeer -RunDir $runDir
     Stop-DovecotPeer -RunDir $runDir
+    Stop-MtaStsPeer -RunDir $runDir
+    Stop-UnboundPeer -RunDir $runDir
     Stop-NsdPeer -RunDir $runDir
     Stop-KerberosPeer -RunDir $runDir
     if (-not $KeepRunDir) { Remove-Item -Recurse -Force $runDir -ErrorAction SilentlyContinue }

@@ -15,6 +15,9 @@ $script:PeerPackages = [ordered]@{
     saslpasswd2                                    = 'sasl2-bin'
     opendkim = 'opendkim'
     openssl = 'openssl'
+    unbound = 'unbound'
+    'ldns-signzone' = 'ldnsutils'
+    nginx = 'nginx'
 }
 
 function Test-TcpPort([int] $Port, [string] $Address = '127.0.0.1') {
@@ -121,7 +124,7 @@ function Install-PeerPackages {
         if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed (exit $LASTEXITCODE)." }
     }
     # The packages start system services of their own; the tests use private instances only.
-    foreach ($service in 'postfix', 'dovecot', 'nsd', 'krb5-kdc', 'krb5-admin-server', 'opendkim') {
+    foreach ($service in 'postfix', 'dovecot', 'nsd', 'krb5-kdc', 'krb5-admin-server', 'opendkim', 'unbound', 'nginx') {
         if (Get-Command systemctl -ErrorAction Ignore) { & systemctl stop $service *> $null }
     }
     & pkill -x nsd *> $null

@@ -18,6 +18,7 @@ namespace SmtpTools.Core.Dns
         private readonly DnsLookup _lookup;
         private readonly Random _random;
         private readonly object _randomGate = new object();
+        private readonly bool _ownsLookup = true;
 
         /// <exception cref="InvalidOperationException">No server given and none configured on the system.</exception>
         internal MxRouter(MxRouterOptions options)
@@ -26,6 +27,15 @@ namespace SmtpTools.Core.Dns
             _lookup = new DnsLookup(options.Servers, options.Timeout, options.Retries, options.TcpOnly,
                 options.TcpFallback, options.UdpPayloadSize, options.MaxConcurrentQueries,
                 recordTexts: options.Trace != null);
+            _random = options.Random ?? new Random();
+        }
+
+        /// <summary>A router on a lookup (and cache) the caller shares with other checks and disposes itself.</summary>
+        internal MxRouter(MxRouterOptions options, DnsLookup lookup)
+        {
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            _lookup = lookup ?? throw new ArgumentNullException(nameof(lookup));
+            _ownsLookup = false;
             _random = options.Random ?? new Random();
         }
 
@@ -333,7 +343,10 @@ namespace SmtpTools.Core.Dns
             return answer;
         }
 
-        public void Dispose() => _lookup.Dispose();
+        public void Dispose()
+        {
+            if (_ownsLookup) _lookup.Dispose();
+        }
 
         private sealed class Walk
         {
