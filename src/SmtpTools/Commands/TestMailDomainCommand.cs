@@ -68,9 +68,9 @@ namespace SmtpTools.Commands
                 }
                 catch (FormatException)
                 {
-                    ThrowTerminatingError(new ErrorRecord(
+                    ThrowTerminatingError(ErrorMapper.Record(this, "InvalidMtaStsServer",
                         new FormatException($"'{MtaStsServer}' is not an address: use an IP address, optionally with :port."),
-                        "InvalidMtaStsServer", ErrorCategory.InvalidArgument, MtaStsServer));
+                        MtaStsServer));
                 }
             }
             var mx = new MxRouterOptions { Timeout = TimeSpan.FromSeconds(Timeout), Retries = Retry, NoShuffle = true };

@@ -267,6 +267,21 @@ namespace SmtpTools.Internal
             Add("MailRouteFileUnreadable", ErrorCategory.ReadError, given,
                 "Check that the file can be read by this account.");
 
+            // ---- the mail-policy cmdlets (SPF, DKIM, DMARC, Test-MailDomain) -----------------------------------
+            foreach (string prefix in new[] { "Dkim", "Dmarc" })
+            {
+                Add(prefix + "FileNotFound", ErrorCategory.ObjectNotFound, given,
+                    "Check the path; relative paths are resolved against the current location ($PWD).");
+                Add(prefix + "FileUnreadable", ErrorCategory.ReadError, given,
+                    "Check that the file can be read by this account.");
+                Add(prefix + "NotAMimeMessage", ErrorCategory.InvalidArgument, given,
+                    "Give a MimeKit.MimeMessage to -MimeMessage, or a path to -Path.");
+            }
+            Add("PublicSuffixListUnreadable", ErrorCategory.ReadError, given,
+                "Name a readable public_suffix_list.dat with -PublicSuffixList, or leave -PublicSuffixList out.");
+            Add("InvalidMtaStsServer", ErrorCategory.InvalidArgument, given,
+                "Give -MtaStsServer as an IP address, with an optional :port.");
+
             return rows.ToDictionary(r => r.Id, StringComparer.Ordinal);
         }
 

@@ -23,7 +23,7 @@ namespace SmtpTools.Internal
             }
             catch (ItemNotFoundException ex)
             {
-                cmdlet.WriteError(new ErrorRecord(ex, errorPrefix + "FileNotFound", ErrorCategory.ObjectNotFound, path));
+                cmdlet.WriteError(ErrorMapper.Record(cmdlet, errorPrefix + "FileNotFound", ex, path));
                 yield break;
             }
             foreach (string file in files)
@@ -41,10 +41,10 @@ namespace SmtpTools.Internal
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                var category = ex is FileNotFoundException || ex is DirectoryNotFoundException
-                    ? ErrorCategory.ObjectNotFound
-                    : ErrorCategory.ReadError;
-                cmdlet.WriteError(new ErrorRecord(ex, errorPrefix + "FileUnreadable", category, file));
+                string id = ex is FileNotFoundException || ex is DirectoryNotFoundException
+                    ? errorPrefix + "FileNotFound"
+                    : errorPrefix + "FileUnreadable";
+                cmdlet.WriteError(ErrorMapper.Record(cmdlet, id, ex, file));
                 return null;
             }
         }
@@ -59,8 +59,7 @@ namespace SmtpTools.Internal
             }
             catch (ArgumentException ex)
             {
-                cmdlet.WriteError(new ErrorRecord(ex, errorPrefix + "NotAMimeMessage", ErrorCategory.InvalidArgument,
-                    message));
+                cmdlet.WriteError(ErrorMapper.Record(cmdlet, errorPrefix + "NotAMimeMessage", ex, message));
                 return null;
             }
         }

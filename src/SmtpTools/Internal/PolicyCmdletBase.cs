@@ -49,13 +49,7 @@ namespace SmtpTools.Internal
                 }
                 catch (FormatException ex)
                 {
-                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidDnsServer", ErrorCategory.InvalidArgument, server)
-                    {
-                        ErrorDetails = new ErrorDetails(ex.Message)
-                        {
-                            RecommendedAction = "Give -Server as an IP address, with an optional :port.",
-                        },
-                    });
+                    ThrowTerminatingError(ErrorMapper.Record(this, "InvalidDnsServer", ex, server));
                 }
             }
             try
@@ -64,11 +58,7 @@ namespace SmtpTools.Internal
             }
             catch (InvalidOperationException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "DnsServerNotConfigured", ErrorCategory.ResourceUnavailable,
-                    null)
-                {
-                    ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Name a DNS server (-Server)." },
-                });
+                ThrowTerminatingError(ErrorMapper.Record(this, "DnsServerNotConfigured", ex, null));
             }
         }
 
@@ -80,14 +70,13 @@ namespace SmtpTools.Internal
                 (string ascii, _, IPAddress? literal) = DomainName.ParseMailDomain(input);
                 domain = ascii;
                 if (literal == null) return true;
-                WriteError(new ErrorRecord(new ArgumentException(
-                        $"'{input}' is an address literal; mail policies are published for domain names."),
-                    "InvalidDomainName", ErrorCategory.InvalidArgument, input));
+                WriteError(ErrorMapper.Record(this, "InvalidDomainName", new ArgumentException(
+                    $"'{input}' is an address literal; mail policies are published for domain names."), input));
                 return false;
             }
             catch (DnsResolutionException ex)
             {
-                WriteError(Commands.ResolveMailExchangerCommand.ToErrorRecord(ex));
+                WriteError(ErrorMapper.Record(this, ex));
                 domain = string.Empty;
                 return false;
             }
@@ -107,13 +96,8 @@ namespace SmtpTools.Internal
             }
             catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "PublicSuffixListUnreadable", ErrorCategory.ReadError, path)
-                {
-                    ErrorDetails = new ErrorDetails($"The public suffix list {file} cannot be read: {ex.Message}")
-                    {
-                        RecommendedAction = "Name a readable public_suffix_list.dat, or leave -PublicSuffixList out.",
-                    },
-                });
+                ThrowTerminatingError(ErrorMapper.Record(this, "PublicSuffixListUnreadable",
+                    new System.IO.IOException($"The public suffix list {file} cannot be read: {ex.Message}", ex), path));
                 throw;
             }
         }
