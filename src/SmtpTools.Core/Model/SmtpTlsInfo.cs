@@ -67,6 +67,12 @@ namespace SmtpTools
         /// <summary>True when the certificate passed validation, or the caller chose to accept it anyway.</summary>
         public bool CertificateAccepted { get; }
 
+        /// <summary>
+        /// Whether the certificate met the destination's MTA-STS policy and TLSA records (direct delivery); null when
+        /// no policy applied to the connection.
+        /// </summary>
+        public TlsPolicyVerdict? TlsPolicy { get; internal set; }
+
         /// <summary>Protocol, cipher suite and subject on one line.</summary>
         public override string ToString() => $"{Protocol} {CipherSuite} {Subject}";
     }

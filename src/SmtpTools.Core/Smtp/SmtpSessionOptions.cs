@@ -69,6 +69,15 @@ namespace SmtpTools.Core.Smtp
         /// <summary>A caller's certificate decision; replaces the default one (errors = none) when set.</summary>
         internal RemoteCertificateValidationCallback? CertificateValidation { get; set; }
 
+        /// <summary>
+        /// The transport-policy check (MTA-STS, DANE) of the certificate presented: leaf, chain (leaf first) and
+        /// whether PKIX validation passed, to a verdict; null when no policy applies.
+        /// </summary>
+        internal Func<X509Certificate2, IReadOnlyList<X509Certificate2>, bool, TlsPolicyVerdict>? TlsPolicy { get; set; }
+
+        /// <summary>Refuse the TLS session when <see cref="TlsPolicy"/> requires authentication it does not get.</summary>
+        internal bool RequireTlsPolicy { get; set; }
+
         /// <summary>The name the certificate must match; defaults to <see cref="Host"/>.</summary>
         internal string? TlsServerName { get; set; }
 

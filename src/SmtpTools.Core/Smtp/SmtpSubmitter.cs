@@ -32,6 +32,12 @@ namespace SmtpTools.Core.Smtp
 
         /// <summary>DNS settings for direct delivery.</summary>
         internal MxRouterOptions Dns { get; set; } = new MxRouterOptions();
+
+        /// <summary>Direct delivery: check each exchanger's certificate against MTA-STS and TLSA, and report it.</summary>
+        internal bool CheckTlsPolicy { get; set; }
+
+        /// <summary>Direct delivery: refuse an exchanger whose certificate an enforce policy or validated TLSA rejects.</summary>
+        internal bool RequireTlsPolicy { get; set; }
     }
 
     /// <summary>The three ways Send-SmtpMessage delivers.</summary>
@@ -82,6 +88,7 @@ namespace SmtpTools.Core.Smtp
         private readonly SmtpSubmitOptions _options;
         private readonly MessageRecorder _recorder;
         private SmtpSession? _session;
+        private Policy.Transport.DirectTlsPolicy? _tlsPolicy;
         private string? _sessionKey;
         private int _sessionId;
 
@@ -159,6 +166,14 @@ namespace SmtpTools.Core.Smtp
                     continue;
                 }
 
+                if (_options.CheckTlsPolicy || _options.RequireTlsPolicy)
+                {
+                    _tlsPolicy ??= new Policy.Transport.DirectTlsPolicy(_options.Dns);
+                    await _tlsPolicy.PrepareAsync(group.Key, route.Exchangers.Select(e => e.Host.TrimEnd('.'))
+                        .Distinct(StringComparer.OrdinalIgnoreCase).ToList(), _recorder.Info, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
                 // RFC 5321 §5.1: exchangers in preference order, every address of each; a host without an address
                 // is skipped, and says so.
                 var targets = new List<Target>();
@@ -190,7 +205,11 @@ namespace SmtpTools.Core.Smtp
         }
 
         /// <summary>Closes the connection without QUIT.</summary>
-        public void Dispose() => DropSession();
+        public void Dispose()
+        {
+            DropSession();
+            _tlsPolicy?.Dispose();
+        }
 
         private async Task<SmtpSubmitOutcome> DeliverToAsync(MimeMessageContent content, string? domain,
             IReadOnlyList<Target> targets, IReadOnlyList<string> recipients, CancellationToken cancellationToken,
@@ -459,6 +478,14 @@ namespace SmtpTools.Core.Smtp
                                  (mode == SmtpTlsMode.StartTlsWhenAvailable ||
                                   (mode == SmtpTlsMode.Auto && _options.Port != 465));
             SmtpSessionOptions sessionOptions = _options.SessionOptions(target.Host, target.TlsName, opportunistic);
+            if (_tlsPolicy != null && target.TlsName != null)
+            {
+                sessionOptions.TlsPolicy = _tlsPolicy.CheckFor(target.TlsName);
+                sessionOptions.RequireTlsPolicy = _options.RequireTlsPolicy;
+                // A required policy makes STARTTLS mandatory: a server that does not offer it fails (RFC 8461 §5).
+                if (_options.RequireTlsPolicy && sessionOptions.Tls != SmtpTlsMode.Implicit &&
+                    _tlsPolicy.Requires(target.TlsName)) sessionOptions.Tls = SmtpTlsMode.StartTls;
+            }
             sessionOptions.TranscriptSink = _recorder;
             sessionOptions.Progress = _options.Progress;
             sessionOptions.Clock = _recorder.Clock;

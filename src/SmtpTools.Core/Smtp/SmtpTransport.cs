@@ -115,6 +115,7 @@ namespace SmtpTools.Core.Smtp
             var errors = new List<string>();
             X509Certificate2? certificate = null;
             bool accepted = false;
+            TlsPolicyVerdict? verdict = null;
 
             bool Validate(object sender, X509Certificate? cert, X509Chain? chain, SslPolicyErrors policyErrors)
             {
@@ -124,6 +125,19 @@ namespace SmtpTools.Core.Smtp
                 else if (options.CertificateValidation != null)
                     accepted = options.CertificateValidation(sender, cert, chain, policyErrors);
                 else accepted = policyErrors == SslPolicyErrors.None;
+                if (options.TlsPolicy != null && certificate != null)
+                {
+                    verdict = options.TlsPolicy(certificate, ChainOf(certificate, chain),
+                        policyErrors == SslPolicyErrors.None);
+                    // A validated DANE match authenticates a server PKIX cannot (RFC 7672 §3.1.1); a policy that
+                    // requires more than the certificate gives refuses it when the caller asked for that.
+                    if (verdict.Required && verdict.Satisfied) accepted = true;
+                    else if (verdict.Required && options.RequireTlsPolicy)
+                    {
+                        accepted = false;
+                        errors.Add("The destination's TLS policy is not met: " + verdict.Reason);
+                    }
+                }
                 return accepted;
             }
 
@@ -153,6 +167,7 @@ namespace SmtpTools.Core.Smtp
 
             wire.UpgradeTo(ssl);
             SmtpTlsInfo tls = DescribeTls(ssl, certificate, errors, accepted);
+            tls.TlsPolicy = verdict;
             wire.Info($"TLS established: {tls.Protocol}, {tls.CipherSuite}.");
             if (certificate != null)
             {
@@ -163,7 +178,20 @@ namespace SmtpTools.Core.Smtp
                           $"{tls.NotBefore:yyyy-MM-dd} to {tls.NotAfter:yyyy-MM-dd}; thumbprint {tls.Thumbprint}.");
             }
             foreach (string error in errors) wire.Info("Certificate problem: " + error);
+            if (verdict != null) wire.Info("TLS policy: " + verdict.Reason);
             return tls;
+        }
+
+        // The chain as the server presented it (leaf first), copied out before the callback's chain is disposed.
+        private static IReadOnlyList<X509Certificate2> ChainOf(X509Certificate2 leaf, X509Chain? chain)
+        {
+            var certificates = new List<X509Certificate2> { leaf };
+            if (chain == null) return certificates;
+            foreach (X509ChainElement element in chain.ChainElements)
+            {
+                if (element.Certificate.Thumbprint != leaf.Thumbprint) certificates.Add(new X509Certificate2(element.Certificate));
+            }
+            return certificates;
         }
 
         private static SmtpTlsInfo DescribeTls(SslStream? ssl, X509Certificate2? cert, List<string> errors,

@@ -195,6 +195,11 @@ namespace SmtpTools.Commands
         [ValidateNotNullOrEmpty]
         public string[]? DnsServer { get; set; }
 
+        /// <summary>-DirectDelivery: refuse an exchanger whose certificate an MTA-STS enforce policy or validated
+        /// TLSA records reject (the check itself is always made and reported).</summary>
+        [Parameter]
+        public SwitchParameter RequireTlsPolicy { get; set; }
+
         /// <summary>Write an .eml into this pickup folder instead of sending.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -286,8 +291,17 @@ namespace SmtpTools.Commands
             options.Mechanism = AuthMechanism;
             options.RetryCount = RetryCount;
             options.RetryDelay = TimeSpan.FromSeconds(RetryDelay);
+            if (RequireTlsPolicy && !DirectDelivery)
+            {
+                Terminate("TlsPolicyWithoutDirectDelivery", new ArgumentException(
+                    "-RequireTlsPolicy applies to -DirectDelivery, where the recipients' domains publish the policies."),
+                    RequireTlsPolicy);
+            }
             if (DirectDelivery)
             {
+                // MTA-STS and DANE are checked and reported per connection; -RequireTlsPolicy also enforces them.
+                options.CheckTlsPolicy = true;
+                options.RequireTlsPolicy = RequireTlsPolicy;
                 options.Dns.Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 30));
                 if (DnsServer != null) options.Dns.Servers = DnsServers(DnsServer);
             }

@@ -279,6 +279,8 @@ namespace SmtpTools.Internal
             }
             Add("PublicSuffixListUnreadable", ErrorCategory.ReadError, given,
                 "Name a readable public_suffix_list.dat with -PublicSuffixList, or leave -PublicSuffixList out.");
+            Add("TlsPolicyWithoutDirectDelivery", ErrorCategory.InvalidArgument, given,
+                "Use -RequireTlsPolicy with -DirectDelivery, or leave it out.");
             Add("InvalidMtaStsServer", ErrorCategory.InvalidArgument, given,
                 "Give -MtaStsServer as an IP address, with an optional :port.");
 
