@@ -53,13 +53,15 @@ function New-DkimPeer {
 
     # Keys: RSA from .NET, Ed25519 from openssl (.NET has none). The DNS record holds the RSA SubjectPublicKeyInfo and
     # the raw 32-byte Ed25519 key (RFC 8463 §4.2).
+    # One RSA key serves every RSA selector (DKIM ties a key to its selector only through DNS), which saves the
+    # time of making more.
     $publicKeys = @{}
+    $rsa = [Security.Cryptography.RSA]::Create(2048)
     foreach ($name in 'rsa', 'old', 'gone', 'esp') {
-        $rsa = [Security.Cryptography.RSA]::Create($(if ($name -eq 'rsa') { 2048 } else { 1024 }))
         Set-Content -Path (Join-Path $dir "$name.key") -Value $rsa.ExportRSAPrivateKeyPem() -NoNewline
         $publicKeys[$name] = 'v=DKIM1; k=rsa; p=' + [Convert]::ToBase64String($rsa.ExportSubjectPublicKeyInfo())
-        $rsa.Dispose()
     }
+    $rsa.Dispose()
     $edKey = Join-Path $dir 'ed.key'
     & openssl genpkey -algorithm ed25519 -out $edKey 2>&1 | Out-Null
     & openssl pkey -in $edKey -pubout -outform DER -out (Join-Path $dir 'ed.pub.der') 2>&1 | Out-Null
