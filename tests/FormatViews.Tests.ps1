@@ -6,7 +6,8 @@ BeforeDiscovery {
     $script:TypeCases = @(
         'SmtpSendResult', 'SmtpRecipientResult', 'SmtpTranscript', 'SmtpTranscriptEntry', 'SmtpReply', 'SmtpTlsInfo',
         'SmtpAuthResult', 'MailExchanger', 'DnsTraceStep', 'SmtpReplyCode', 'SmtpVendorStatus', 'SmtpConnection',
-        'SmtpCapabilities', 'SmtpCommandResult', 'MailRouteHop', 'MailRouteFlag'
+        'SmtpCapabilities', 'SmtpCommandResult', 'MailRouteHop', 'MailRouteFlag',
+        'SpfCheckResult', 'SpfRecord', 'DkimSignatureResult', 'DmarcPolicy', 'DmarcAlignmentResult', 'MailDomainCheck'
     ) | ForEach-Object { @{ Type = $_ } }
 }
 
@@ -43,6 +44,16 @@ BeforeAll {
     ) -join "`n"
     $forged = @(Get-MailRoute -Header $forgedHeader)
     $certificateEntry = $send.Transcript | Where-Object Text -like 'Certificate:*' | Select-Object -First 1
+    # The mail-policy cmdlets, on the zones NSD serves and the messages opendkim signed (tests/peers).
+    $dns = Get-PeerSetting DNS_SERVER
+    $dkimDir = Get-PeerSetting DKIM_DIR
+    $spfChecks = @(Test-SpfRecord chain.spf.test -IPAddress 2001:db8::25 -Server $dns) +
+        @(Test-SpfRecord exp.spf.test -IPAddress 192.0.2.99 -Server $dns)
+    $spfRecords = @(Test-SpfRecord simple.spf.test, plusall.spf.test, overlimit.spf.test -Server $dns)
+    $dkimResults = @(Test-DkimSignature -Path (Join-Path $dkimDir 'signed.eml'), (Join-Path $dkimDir 'revoked.eml') -Server $dns)
+    $dmarcPolicies = @(Resolve-DmarcPolicy dmarc.test, none.dmarc.test, ext.dmarc.test -Server $dns)
+    $alignments = @(Test-DmarcAlignment -Path (Join-Path $dkimDir 'esp.eml'), (Join-Path $dkimDir 'signed.eml') -Server $dns)
+    $domainChecks = @(Test-MailDomain dkim.test -Server $dns -DkimSelector rsa, old -Language en)
 
     # Type => objects and the words each must show in every view.
     $script:Samples = @{
@@ -73,6 +84,12 @@ BeforeAll {
                 @{ Object = $_; Words = @($_.FromName, $_.FromAddress, $_.ByName) + @($_.Flags.Kind | ForEach-Object ToString) | Where-Object { $_ } }
             })
         MailRouteFlag       = @($forged.Flags | ForEach-Object { @{ Object = $_; Words = @($_.Kind.ToString()) + (Get-Words $_.Reason) } })
+        SpfCheckResult      = @($spfChecks | ForEach-Object { @{ Object = $_; Words = @($_.Domain, $_.Result, $_.DecidingTerm) + (Get-Words $_.Reason) } })
+        SpfRecord           = @($spfRecords | ForEach-Object { @{ Object = $_; Words = @($_.Domain, $_.Status) + (Get-Words $_.Problems) } })
+        DkimSignatureResult = @($dkimResults | ForEach-Object { @{ Object = $_; Words = @($_.Domain, $_.Selector, $_.Result) + (Get-Words $_.Reason) } })
+        DmarcPolicy         = @($dmarcPolicies | ForEach-Object { @{ Object = $_; Words = @($_.Domain, $_.Status) + (Get-Words $_.Problems) } })
+        DmarcAlignmentResult = @($alignments | ForEach-Object { @{ Object = $_; Words = @($_.FromDomain, $_.Result) + (Get-Words $_.Reason) } })
+        MailDomainCheck     = @($domainChecks | ForEach-Object { @{ Object = $_; Words = @($_.Check, $_.Status) + (Get-Words $_.Reason) } })
     }
 
     # How the object looks by default, as a table and as a list; a table only where the type has a table view.
