@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -54,9 +55,12 @@ namespace SmtpTools.Core.Dns
                     _ => DnsClient.QueryType.TLSA,
                 };
                 var options = (DnsClient.DnsQueryAndServerOptions)(_policyOptions ??= CreatePolicyOptions());
-                DnsClient.IDnsQueryResponse response = await client
-                    .QueryAsync(new DnsClient.DnsQuestion(name + ".", queryType), options, cancellationToken)
-                    .ConfigureAwait(false);
+                var question = new DnsClient.DnsQuestion(name + ".", queryType);
+                // The same probe as the router's queries, so a closed DNS port is said at once, not after timeouts.
+                DnsClient.IDnsQueryResponse response = _probe == null
+                    ? await client.QueryAsync(question, options, cancellationToken).ConfigureAwait(false)
+                    : await _probe.RunAsync((servers, ct) => client.QueryServerAsync(NameServers(servers), question,
+                        options, ct), cancellationToken).ConfigureAwait(false);
                 var records = new List<PolicyRecord>();
                 foreach (DnsClient.Protocol.DnsResourceRecord record in response.Answers)
                 {
@@ -100,6 +104,13 @@ namespace SmtpTools.Core.Dns
             string message = none.FailureMessage!.Replace(" OTHER", " " + PolicyDnsAnswer.TypeName(type));
             return new PolicyDnsAnswer(name, type, -1, Array.Empty<PolicyRecord>(), false, none.NameServer, message,
                 none.Failure);
+        }
+
+        private static DnsClient.NameServer[] NameServers(IReadOnlyList<IPEndPoint> servers)
+        {
+            var result = new DnsClient.NameServer[servers.Count];
+            for (int i = 0; i < result.Length; i++) result[i] = new DnsClient.NameServer(servers[i]);
+            return result;
         }
 
         private object CreatePolicyOptions()

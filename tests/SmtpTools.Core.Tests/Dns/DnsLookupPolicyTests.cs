@@ -59,6 +59,24 @@ namespace SmtpTools.Core.Tests.Dns
         }
 
         [Fact]
+        public async Task QueryPolicyAsync_ClosedPort_IsUnreachableNotTimeout()
+        {
+            int port;
+            using (var bound = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)))
+            {
+                port = ((System.Net.IPEndPoint)bound.Client.LocalEndPoint!).Port;
+            }
+            using var lookup = new DnsLookup(new[] { new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port) },
+                TimeSpan.FromSeconds(5), 0, false);
+
+            PolicyDnsAnswer answer = await lookup.QueryPolicyAsync("simple.spf.test", PolicyRecordType.Txt,
+                CancellationToken.None);
+
+            Assert.True(answer.IsError);
+            Assert.Equal(DnsFailureKind.Unreachable, answer.Failure);
+        }
+
+        [Fact]
         public async Task QueryPolicyAsync_SilentServer_IsTimeoutError()
         {
             using var silent = ScriptedDnsServer.Silent();
