@@ -139,7 +139,7 @@ Describe 'Test-SpfRecord' {
         }
 
         It 'stops with InvalidDnsServer for a server that is not an address' {
-            { Test-SpfRecord simple.spf.test -Server 'dns.example' -ErrorAction Stop } |
+            { Test-SpfRecord simple.spf.test -Server 'not an ip!' -ErrorAction Stop } |
                 Should -Throw -ErrorId 'InvalidDnsServer,SmtpTools.Commands.TestSpfRecordCommand'
         }
     }

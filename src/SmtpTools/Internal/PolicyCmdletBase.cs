@@ -40,18 +40,8 @@ namespace SmtpTools.Internal
         /// <inheritdoc />
         protected override void BeginProcessing()
         {
-            var servers = new List<IPEndPoint>();
-            foreach (string server in Server ?? Array.Empty<string>())
-            {
-                try
-                {
-                    servers.Add(MxRouterOptions.ParseServer(server));
-                }
-                catch (FormatException ex)
-                {
-                    ThrowTerminatingError(ErrorMapper.Record(this, "InvalidDnsServer", ex, server));
-                }
-            }
+            // The same reading of -Server as Resolve-MailExchanger's: addresses, ip:port, or host names.
+            List<IPEndPoint> servers = DnsServers(Server);
             try
             {
                 _dns = new DnsLookup(servers, TimeSpan.FromSeconds(Timeout), Retry, tcpOnly: false, recordTexts: false);
