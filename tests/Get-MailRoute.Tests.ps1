@@ -97,8 +97,10 @@ Describe 'Get-MailRoute' {
                 $flag = $hop.Flags | Where-Object Kind -eq 'Untrusted'
                 $flag.Reason | Should -Match ([regex]::Escape($PeerHost))
             }
-            # The real hop came from client.smtptools.test, not from galangal.org: the chain does not hold.
-            ($hops[2].Flags | Where-Object Kind -eq 'BrokenChain').Reason | Should -Match 'galangal\.org'
+            # The real hop came from client.smtptools.test, not from galangal.org: the line below it is not its.
+            ($hops[1].Flags | Where-Object Kind -eq 'BrokenChain').Reason | Should -Match 'galangal\.org'
+            $hops.AddedBySender | Should -Be @($true, $true, $false)
+            $hops[2].Flags | Should -BeNullOrEmpty
         }
 
         It 'flags a forged claimed name, a date in the future and a public address before the loopback peer' {
@@ -121,6 +123,101 @@ Describe 'Get-MailRoute' {
             $text = $header | Get-MailRoute | Out-String -Width 250
 
             $text | Should -Match 'BrokenChain'
+        }
+    }
+
+    Context 'a real three-hop path: relay1 (127.0.0.2), relay2 (127.0.0.3), then the catch-all' {
+        BeforeAll {
+            $relayPort = [int](Get-PeerSetting RELAY1_PORT)
+            # The same message twice: as sent, and with two Received lines the sender wrote itself at the bottom.
+            function Send-ThroughRelays([string] $Marker, [string[]] $HandAdded) {
+                $eml = Join-Path $TestDrive "$Marker.eml"
+                $lines = @($HandAdded | Where-Object { $_ }) + @(
+                    'From: alice@smtptools.test', 'To: bob@smtptools.test', "Subject: $Marker",
+                    "Date: $((Get-Date).ToString('r'))", '', 'through two relays')
+                Set-Content -Path $eml -Value ($lines -join "`r`n") -NoNewline
+                $sent = Send-SmtpMessage -Path $eml -SmtpServer 127.0.0.2 -Port $relayPort -Tls StartTls `
+                    -SkipCertificateCheck -ClientName client.smtptools.test -From alice@smtptools.test `
+                    -To bob@smtptools.test -PassThru -ErrorAction Stop
+                [pscustomobject]@{ Sent = $sent; File = Wait-DeliveredMessage $Marker }
+            }
+            $script:Clean = Send-ThroughRelays "relay-clean-$([guid]::NewGuid().ToString('n'))"
+            $script:Forged = Send-ThroughRelays "relay-forged-$([guid]::NewGuid().ToString('n'))" @(
+                "Received: from lemongrass.org by galangal.org (8.7.3) id BB2; $((Get-Date).AddMinutes(-3).ToString('r'))",
+                "Received: from graprao.com by lemongrass.org (8.6.4) id CC3; $((Get-Date).AddMinutes(-4).ToString('r'))")
+        }
+
+        It 'reads the three Received lines the three Postfix instances wrote, with their addresses, TLS and queue ids' {
+            $hops = @(Get-MailRoute -Path $Clean.File)
+
+            $hops.Count | Should -Be 3
+            $hops.FromName | Should -Be @('client.smtptools.test', 'relay1.smtptools.test', 'relay2.smtptools.test')
+            $hops.FromAddress | Should -Be @('127.0.0.1', '127.0.0.2', '127.0.0.3')
+            $hops.ByName | Should -Be @('relay1.smtptools.test', 'relay2.smtptools.test', $PeerHost)
+            $hops.With | Should -Be @('ESMTPS', 'ESMTPS', 'ESMTPS')
+            $hops[1].Received | Should -Match 'using TLSv1\.[23] with cipher'
+            @($hops.Id | Select-Object -Unique).Count | Should -Be 3
+            $hops[0].Id | Should -Be ([regex]::Match($Clean.Sent.DataReply.Text, 'queued as (\w+)').Groups[1].Value)
+        }
+
+        It 'finds nothing wrong with the real path: no flag, and a consistent verdict' {
+            $hops = Get-MailRoute -Path $Clean.File
+            $summary = Get-MailRoute -Path $Clean.File -Summary
+
+            $hops | Where-Object IsSuspicious | Should -BeNullOrEmpty
+            $summary | Should -BeOfType SmtpTools.MailRouteSummary
+            $summary.Verdict | Should -Be 'Consistent'
+            $summary.HopCount | Should -Be 3
+            $summary.AddedBySenderHops | Should -BeNullOrEmpty
+        }
+
+        It 'flags exactly the two hand-added lines as written by the sender, below the real client' {
+            $hops = @(Get-MailRoute -Path $Forged.File)
+            $summary = Get-MailRoute -Path $Forged.File -Summary
+
+            $hops.Count | Should -Be 5
+            ($hops | Where-Object IsSuspicious).Hop | Should -Be @(1, 2)
+            ($hops | Where-Object AddedBySender).Hop | Should -Be @(1, 2)
+            $hops[0].FromName | Should -Be 'graprao.com'
+            ($hops[1].Flags | Where-Object Kind -eq 'AddedBySender').Reason | Should -BeExactly (
+                "It is below hop 3, where the real client was [127.0.0.1] (no reverse name recorded; it said it " +
+                "was 'client.smtptools.test'); these lines were written by the sender and prove nothing.")
+            $summary.Verdict | Should -Be 'Forged'
+            $summary.ForgedBelowHop | Should -Be 3
+            $summary.Text | Should -BeLike 'Forged below hop 3: *hops 1-2 were written by the sender*'
+        }
+
+        It 'shows the verdict above the hop table' {
+            $text = Get-MailRoute -Path $Forged.File | Out-String -Width 200
+
+            $text | Should -Match '(?s)Route: .*Forged below hop 3.*Hop\s+From'
+        }
+
+        It 'flags the hops through relay2 when relay1 and the catch-all are expected to talk directly' {
+            $hops = Get-MailRoute -Path $Clean.File -ExpectedPath relay1.smtptools.test, $PeerHost
+            $summary = Get-MailRoute -Path $Clean.File -ExpectedPath relay1.smtptools.test, $PeerHost -Summary
+
+            ($hops | Where-Object { $_.Flags.Kind -contains 'UnexpectedHost' }).Hop | Should -Be @(2, 3)
+            $hops[0].Flags | Should -BeNullOrEmpty
+            $summary.Verdict | Should -Be 'Forged'
+            $summary.Text | Should -Match "passed through 'relay2\.smtptools\.test'"
+        }
+
+        It 'confirms each link by the addresses -ExpectedPath gives, and breaks it at a wrong one' {
+            $right = Get-MailRoute -Path $Clean.File -Summary -ExpectedPath @{
+                'relay1.smtptools.test' = '127.0.0.2'; 'relay2.smtptools.test' = '127.0.0.3' }
+            $wrong = Get-MailRoute -Path $Clean.File -Summary -ExpectedPath @{
+                'relay1.smtptools.test' = '127.0.0.9'; 'relay2.smtptools.test' = '127.0.0.3' }
+
+            $right.Verdict | Should -Be 'Consistent'
+            $right.Hops.Flags | Should -BeNullOrEmpty
+            $wrong.Verdict | Should -Be 'Forged'
+            ($wrong.Hops[0].Flags | Where-Object Kind -eq 'BrokenChain').Reason | Should -Match '127\.0\.0\.9'
+        }
+
+        It 'refuses an -ExpectedPath address that is not an IP address, saying what to give' {
+            { Get-MailRoute -Path $Clean.File -ExpectedPath @{ 'relay1.smtptools.test' = 'not-an-ip' } -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MailRouteInvalidExpectedAddress,SmtpTools.Commands.GetMailRouteCommand'
         }
     }
 

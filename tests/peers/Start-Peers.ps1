@@ -26,6 +26,7 @@ Set-StrictMode -Version 3.0
 . (Join-Path $PSScriptRoot 'opendkim.ps1')
 . (Join-Path $PSScriptRoot 'nginx.ps1')
 . (Join-Path $PSScriptRoot 'unbound.ps1')
+. (Join-Path $PSScriptRoot 'relays.ps1')
 
 function Get-PeersEnvironment([string] $RunDir) {
     $envFile = Join-Path $RunDir 'peers.env'
@@ -45,6 +46,8 @@ function Test-PeersAlive($values) {
     }
     if (-not $values.Contains('SMTPTOOLS_MTASTS_SERVER') -or
         -not (Test-TcpPort -Port ([int](($values['SMTPTOOLS_MTASTS_SERVER'] -split ':')[-1])))) { return $false }
+    if (-not $values.Contains('SMTPTOOLS_RELAY1_PORT') -or
+        -not (Test-TcpPort -Port ([int]$values['SMTPTOOLS_RELAY1_PORT']) -Address 127.0.0.2)) { return $false }
     $dnsPort = [int](($values['SMTPTOOLS_DNS_SERVER'] -split ':')[-1])
     return (Test-DnsPort -Port $dnsPort) -and (Test-NsdAnswer -Port ([int](($values['SMTPTOOLS_RESOLVER'] -split ':')[-1])))
 }
@@ -90,6 +93,7 @@ else {
         Start-NsdPeer -RunDir $runDir -Port $DnsPort -ExtraZone ($dkim.ZoneFiles + $dane.ZoneFile) | Out-Null
         Start-UnboundPeer -RunDir $runDir -Port $ports[5] -NsdPort $DnsPort -TrustAnchorFile $dane.KeyFile
         $sts = Start-MtaStsPeer -RunDir $runDir -Port $ports[6]
+        $relays = Start-RelayPeers -RunDir $runDir -CatchAllPort $ports[0] -CertFile $tls.CertFile -KeyFile $tls.KeyFile
     }
     catch {
         Write-Warning "Starting the peers failed; stopping what did start. Logs are in $runDir."
@@ -115,6 +119,7 @@ else {
         SMTPTOOLS_MTASTS_SERVER   = "127.0.0.1:$($ports[6])"
         SMTPTOOLS_TEST_CA         = $sts.CaFile
         SMTPTOOLS_DANE_TLSA       = $dane.TlsaRecord
+        SMTPTOOLS_RELAY1_PORT     = $relays.Relay1Port
     }
     foreach ($entry in $kerberos.GetEnumerator()) { $values[$entry.Key] = $entry.Value }
     Set-Content -Path (Join-Path $runDir 'peers.env') -Value ($values.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" })

@@ -16,11 +16,13 @@ $ErrorActionPreference = 'Continue'
 . (Join-Path $PSScriptRoot 'kerberos.ps1')
 . (Join-Path $PSScriptRoot 'nginx.ps1')
 . (Join-Path $PSScriptRoot 'unbound.ps1')
+. (Join-Path $PSScriptRoot 'relays.ps1')
 
 $stateFull = [IO.Path]::GetFullPath($StateFile)
 if (-not (Test-Path $stateFull)) { return }
 $runDir = (Get-Content $stateFull -Raw).Trim()
 if ($runDir -and (Test-Path $runDir)) {
+    Stop-RelayPeers -RunDir $runDir
     Stop-PostfixPeer -RunDir $runDir
     Stop-DovecotPeer -RunDir $runDir
     Stop-MtaStsPeer -RunDir $runDir

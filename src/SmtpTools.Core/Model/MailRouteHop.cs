@@ -26,6 +26,30 @@ namespace SmtpTools
 
         /// <summary>A private address appears after the message already came from a public one.</summary>
         PrivateAfterPublic,
+
+        /// <summary>
+        /// Below the hop where the chain breaks or a recorded identity contradicts a claim: written by the sender.
+        /// </summary>
+        AddedBySender,
+
+        /// <summary>The line names a host between two hosts of -ExpectedPath, which exchange mail directly.</summary>
+        UnexpectedHost,
+    }
+
+    /// <summary>What the Received lines of one message prove, read from your own servers down.</summary>
+    public enum MailRouteVerdict
+    {
+        /// <summary>Every hop chains to the client the next server recorded, and nothing is flagged.</summary>
+        Consistent,
+
+        /// <summary>The hops chain, but some are flagged (dates, names, addresses).</summary>
+        Suspicious,
+
+        /// <summary>Lines below some hop were written by the sender, or the path passes a host it cannot.</summary>
+        Forged,
+
+        /// <summary>Nothing can be checked: no trusted line, or no server recorded its client.</summary>
+        Unverifiable,
     }
 
     /// <summary>One finding about one hop, with the reason in words.</summary>
@@ -56,7 +80,8 @@ namespace SmtpTools
     {
         internal MailRouteHop(int hop, string? fromName, string? fromReverseName, string? fromAddress, string? byName,
             string? via, string? with, string? id, string? @for, DateTimeOffset? timestamp, TimeSpan? delay,
-            bool isTrusted, IReadOnlyList<MailRouteFlag> flags, string received, string? source)
+            bool isTrusted, IReadOnlyList<MailRouteFlag> flags, string received, string? source,
+            MailRouteVerdict verdict, string verdictText)
         {
             Hop = hop;
             FromName = fromName;
@@ -73,6 +98,8 @@ namespace SmtpTools
             Flags = flags;
             Received = received;
             Source = source;
+            Verdict = verdict;
+            VerdictText = verdictText;
         }
 
         /// <summary>The hop's number, 1 for the oldest (the bottom Received line).</summary>
@@ -117,6 +144,22 @@ namespace SmtpTools
         /// <summary>True when the hop has at least one flag.</summary>
         public bool IsSuspicious => Flags.Count > 0;
 
+        /// <summary>True when the line lies below the hop where the forgery shows: the sender wrote it.</summary>
+        public bool AddedBySender
+        {
+            get
+            {
+                foreach (MailRouteFlag flag in Flags) if (flag.Kind == MailRouteFlagKind.AddedBySender) return true;
+                return false;
+            }
+        }
+
+        /// <summary>The verdict on the whole route this hop belongs to (the same for every hop of a message).</summary>
+        public MailRouteVerdict Verdict { get; }
+
+        /// <summary>The verdict on the whole route in one line of words, to read before the hops.</summary>
+        public string VerdictText { get; }
+
         /// <summary>The Received field's value, unfolded.</summary>
         public string Received { get; }
 
@@ -129,5 +172,49 @@ namespace SmtpTools
             (Timestamp.HasValue
                 ? "; " + Timestamp.Value.ToString("u", System.Globalization.CultureInfo.InvariantCulture)
                 : string.Empty);
+    }
+
+    /// <summary>The verdict on one message's route (Get-MailRoute -Summary), with its hops.</summary>
+    public sealed class MailRouteSummary
+    {
+        internal MailRouteSummary(MailRouteVerdict verdict, string text, int? forgedBelowHop,
+            IReadOnlyList<int> addedBySenderHops, string? realClient, IReadOnlyList<MailRouteHop> hops,
+            string? source)
+        {
+            Verdict = verdict;
+            Text = text;
+            ForgedBelowHop = forgedBelowHop;
+            AddedBySenderHops = addedBySenderHops;
+            RealClient = realClient;
+            Hops = hops;
+            Source = source;
+        }
+
+        /// <summary>What the route proves.</summary>
+        public MailRouteVerdict Verdict { get; }
+
+        /// <summary>The verdict in one line of words.</summary>
+        public string Text { get; }
+
+        /// <summary>The hop whose server's record shows the forgery; the sender wrote every hop below it.</summary>
+        public int? ForgedBelowHop { get; }
+
+        /// <summary>The hops written by the sender (1 = oldest), empty when none are.</summary>
+        public IReadOnlyList<int> AddedBySenderHops { get; }
+
+        /// <summary>The client that handed the message over at <see cref="ForgedBelowHop"/>, as recorded.</summary>
+        public string? RealClient { get; }
+
+        /// <summary>The number of Received lines.</summary>
+        public int HopCount => Hops.Count;
+
+        /// <summary>The hops, oldest first.</summary>
+        public IReadOnlyList<MailRouteHop> Hops { get; }
+
+        /// <summary>The file or input the header came from, if known.</summary>
+        public string? Source { get; }
+
+        /// <summary>The verdict in words.</summary>
+        public override string ToString() => Text;
     }
 }

@@ -1,7 +1,9 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using System.Net;
 using SmtpTools.Core.Headers;
 using SmtpTools.Internal;
 
@@ -9,7 +11,7 @@ namespace SmtpTools.Commands
 {
     /// <summary>Get-MailRoute: a message's Received lines as hops, oldest first, flagging what looks forged.</summary>
     [Cmdlet(VerbsCommon.Get, "MailRoute", DefaultParameterSetName = PathSet)]
-    [OutputType(typeof(MailRouteHop))]
+    [OutputType(typeof(MailRouteHop), typeof(MailRouteSummary))]
     public sealed class GetMailRouteCommand : SmtpCmdletBase
     {
         private const string PathSet = "Path";
@@ -46,6 +48,18 @@ namespace SmtpTools.Commands
         [ValidateNotNullOrEmpty]
         public string[]? TrustedHost { get; set; }
 
+        /// <summary>
+        /// Hosts that pass mail straight to each other, such as two firewalls: names, addresses, or a hashtable of
+        /// names and their addresses. A hop through any other host between them is flagged UnexpectedHost.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? ExpectedPath { get; set; }
+
+        /// <summary>One MailRouteSummary per message (the verdict, with the hops inside) instead of the hops.</summary>
+        [Parameter]
+        public SwitchParameter Summary { get; set; }
+
         /// <summary>How far clocks may disagree before a date is backwards or future; 5 minutes by default.</summary>
         [Parameter]
         public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
@@ -61,6 +75,7 @@ namespace SmtpTools.Commands
             _options = new MailRouteOptions
             {
                 TrustedHosts = TrustedHost ?? Array.Empty<string>(),
+                ExpectedPath = ReadExpectedPath(ExpectedPath),
                 ClockSkew = ClockSkew,
                 Now = DateTimeOffset.Now,
             };
@@ -143,7 +158,66 @@ namespace SmtpTools.Commands
                     : $"{source} has no Received: line; the message did not pass through any mail server.");
                 return;
             }
-            foreach (MailRouteHop hop in MailRouteAnalyzer.Analyze(received, _options, source)) WriteObject(hop);
+            MailRouteSummary route = MailRouteAnalyzer.AnalyzeRoute(received, _options, source);
+            if (Summary) WriteObject(route);
+            else foreach (MailRouteHop hop in route.Hops) WriteObject(hop);
+        }
+
+        // Given once on the command line, so a bad entry stops the command: no message can be checked against it.
+        private List<ExpectedHost> ReadExpectedPath(object[]? entries)
+        {
+            var hosts = new List<ExpectedHost>();
+            if (entries == null) return hosts;
+            foreach (object? entry in entries)
+            {
+                object? value = entry is PSObject ps ? ps.BaseObject : entry;
+                if (value is IDictionary table)
+                {
+                    foreach (DictionaryEntry pair in table)
+                    {
+                        hosts.Add(new ExpectedHost(pair.Key?.ToString() ?? string.Empty, ReadAddresses(pair.Value,
+                            pair.Key)));
+                    }
+                }
+                else if (value != null)
+                {
+                    string name = value.ToString() ?? string.Empty;
+                    IPAddress[] addresses = IPAddress.TryParse(name, out IPAddress? address)
+                        ? new[] { address }
+                        : Array.Empty<IPAddress>();
+                    hosts.Add(new ExpectedHost(name, addresses));
+                }
+            }
+            return hosts;
+        }
+
+        private List<IPAddress> ReadAddresses(object? value, object? host)
+        {
+            var addresses = new List<IPAddress>();
+            if (value is PSObject ps) value = ps.BaseObject;
+            IEnumerable items = value is string || value == null
+                ? new[] { value }
+                : value as IEnumerable ?? new[] { value };
+            foreach (object? item in items)
+            {
+                object? v = item is PSObject inner ? inner.BaseObject : item;
+                if (v is IPAddress ip)
+                {
+                    addresses.Add(ip);
+                    continue;
+                }
+                string text = v?.ToString()?.Trim() ?? string.Empty;
+                if (!IPAddress.TryParse(text, out IPAddress? parsed))
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentException($"-ExpectedPath gives '{text}' as the address of {host}, which is " +
+                            "not an IP address. Give each host's sending address, such as @{ 'fw-a.example.com' = " +
+                            "'192.0.2.10' }, or only the host names."),
+                        "MailRouteInvalidExpectedAddress", ErrorCategory.InvalidArgument, text));
+                }
+                addresses.Add(parsed!);
+            }
+            return addresses;
         }
     }
 }
