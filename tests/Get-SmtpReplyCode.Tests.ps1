@@ -304,5 +304,60 @@ Describe 'Get-SmtpReplyCode' {
             $text | Should -Match 'WhatToDo\s*:'
             $text | Should -Match 'Microsoft 365'
         }
+
+        It 'heads the list with the vendor''s meaning and keeps the registry''s below it' {
+            $text = Get-SmtpReplyCode '550 5.7.30 Basic authentication is not supported for Client Submission' -Language en |
+                Format-List | Out-String -Width 300
+
+            $text | Should -Match '(?m)^Meaning\s*: Exchange Online no longer accepts a username and password'
+            $text | Should -Match '(?m)^EnhancedMeaning\s*: REQUIRETLS support required'
+            $text | Should -Match '(?m)^Vendor\s*: Microsoft 365'
+            $text | Should -Not -Match '(?m)^VendorMeaning'
+        }
+    }
+
+    Context 'what the reader expects' {
+        It 'gives the vendor''s meaning for <Scenario>, the registry''s in EnhancedMeaning' -TestCases @(
+            @{ Scenario = 'Microsoft 5.7.30'; Line = '550 5.7.30 Basic authentication is not supported for Client Submission'
+                Vendor = 'Microsoft 365'; Meaning = '*Basic auth*|*username and password*'; Enhanced = 'REQUIRETLS support required' }
+            @{ Scenario = 'Gmail 5.7.30'; Line = '550 5.7.30 The sender does not pass DKIM, and Gmail requires all bulk senders to authenticate with DKIM. - gsmtp'
+                Vendor = 'Google'; Meaning = '*DKIM*'; Enhanced = 'REQUIRETLS support required' }
+        ) {
+            $r = Get-SmtpReplyCode $Line -Language en
+
+            $r.VendorName | Should -Be $Vendor
+            ($Meaning -split '\|' | Where-Object { $r.Meaning -like $_ }) | Should -Not -BeNullOrEmpty
+            $r.EnhancedMeaning | Should -BeExactly $Enhanced
+        }
+
+        It 'keeps RFC 5321''s meaning for <Line>' -TestCases @(
+            @{ Line = '550 Mail rejected because the sender is blacklisted'; Meaning = 'Requested action not taken: mailbox unavailable*' }
+            @{ Line = '503 5.5.1 MAIL first. - gsmtp'; Meaning = 'Bad sequence of commands' }
+        ) {
+            (Get-SmtpReplyCode $Line -Language en).Meaning | Should -BeLike $Meaning
+        }
+
+        It 'finds the reply inside a pasted <Scenario> line' -TestCases @(
+            @{ Scenario = 'Exchange NDR'; Line = "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'"; Vendor = 'Microsoft 365' }
+            @{ Scenario = 'Outlook'; Line = '#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##'; Vendor = 'Microsoft 365' }
+            @{ Scenario = 'Postfix bounce'; Line = 'host mx.example.com[192.0.2.1] said: 550 5.1.1 <x@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)'; Vendor = 'Postfix' }
+            @{ Scenario = 'Exim bounce'; Line = 'SMTP error from remote mail server after RCPT TO:<x@example.com>: 550 5.1.1 <x@example.com>: Recipient address rejected: User unknown in local recipient table'; Vendor = 'Postfix' }
+        ) {
+            $r = Get-SmtpReplyCode $Line -Language en -ErrorVariable err
+
+            $err | Should -BeNullOrEmpty
+            $r.Code | Should -Be 550
+            $r.EnhancedCode | Should -Be '5.1.1'
+            $r.VendorName | Should -Be $Vendor
+            $r.Reply | Should -BeExactly $Line
+        }
+
+        It 'gives the vendor''s meaning, cause and advice in Chinese with -Language zh-CN' {
+            $r = Get-SmtpReplyCode '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant' -Language zh-CN
+
+            foreach ($text in $r.Meaning, $r.Vendor.Meaning, $r.Vendor.LikelyCause, $r.Vendor.WhatToDo) {
+                $text | Should -Match '\p{IsCJKUnifiedIdeographs}'
+            }
+        }
     }
 }

@@ -28,9 +28,30 @@ namespace SmtpTools.Core.Codes
         internal string Notes { get; }
         internal string? Chinese { get; }
 
-        /// <summary>The words of <see cref="Meaning"/> that tell meanings apart, set by the explainer on first use
-        /// (the catalogue is shared and read-only otherwise; a race only computes the same set twice).</summary>
-        internal HashSet<string>? MeaningWords { get; set; }
+        /// <summary>Enhanced codes (registry form, "X.6.7") that say a reply means this row.</summary>
+        internal IReadOnlyList<string> MarkerCodes { get; set; } = Array.Empty<string>();
+
+        /// <summary>Phrases that say a reply means this row (whole words, any case).</summary>
+        internal IReadOnlyList<string> MarkerPhrases { get; set; } = Array.Empty<string>();
+    }
+
+    /// <summary>A text that names the software or provider a reply came from, such as "gsmtp" for Gmail.</summary>
+    internal sealed class VendorMarker
+    {
+        internal VendorMarker(string family, string vendor, string marker)
+        {
+            Family = family;
+            Vendor = vendor;
+            Marker = marker;
+        }
+
+        /// <summary>The vendor family the rows of several product names share, such as "Microsoft".</summary>
+        internal string Family { get; }
+
+        /// <summary>The vendor named when no row of the family matches, such as "Microsoft 365".</summary>
+        internal string Vendor { get; }
+
+        internal string Marker { get; }
     }
 
     /// <summary>One row of enhanced-status-codes.tsv (a class, a subject or a detail) with its Chinese texts.</summary>
@@ -66,10 +87,12 @@ namespace SmtpTools.Core.Codes
     /// <summary>One row of vendor-status-codes.tsv, with its enhanced code (or range) parsed.</summary>
     internal sealed class VendorCodeRow
     {
-        internal VendorCodeRow(SmtpVendorStatus status, int enhancedClass, int enhancedSubject, int detailFrom,
-            int detailTo)
+        internal VendorCodeRow(SmtpVendorStatus status, SmtpVendorStatus? chinese, string family, int enhancedClass,
+            int enhancedSubject, int detailFrom, int detailTo)
         {
             Status = status;
+            Chinese = chinese;
+            Family = family;
             EnhancedClass = enhancedClass;
             EnhancedSubject = enhancedSubject;
             DetailFrom = detailFrom;
@@ -77,6 +100,17 @@ namespace SmtpTools.Core.Codes
         }
 
         internal SmtpVendorStatus Status { get; }
+
+        /// <summary>The row with its Chinese meaning, cause and advice, or null when none is written yet.</summary>
+        internal SmtpVendorStatus? Chinese { get; }
+
+        /// <summary>The vendor family (vendor-markers.tsv) the row belongs to, or the vendor name.</summary>
+        internal string Family { get; }
+
+        /// <summary>The row in the language asked for, English when no Chinese text exists.</summary>
+        internal SmtpVendorStatus In(ReplyLanguage language) =>
+            language == ReplyLanguage.Chinese && Chinese != null ? Chinese : Status;
+
         /// <summary>-1 when the row names no enhanced code.</summary>
         internal int EnhancedClass { get; }
         internal int EnhancedSubject { get; }
@@ -100,9 +134,10 @@ namespace SmtpTools.Core.Codes
         // Plain loops rather than LINQ here and in Load: the catalogue is built by the first Get-SmtpReplyCode of a
         // session, where each lambda and each generic instantiation over int is one more method to JIT-compile.
         private ReplyCodeCatalog(List<BasicCodeRow> basic, List<EnhancedCodeRow> enhanced, List<VendorCodeRow> vendors,
-            Dictionary<int, string> seedChinese)
+            Dictionary<int, string> seedChinese, List<VendorMarker> markers)
         {
             BasicRows = basic;
+            VendorMarkers = markers;
             EnhancedRows = enhanced;
             VendorRows = vendors;
             SeedChinese = seedChinese;
@@ -169,6 +204,9 @@ namespace SmtpTools.Core.Codes
         /// <summary>Every vendor row in file order.</summary>
         internal IReadOnlyList<VendorCodeRow> VendorRows { get; }
 
+        /// <summary>The texts that name where a reply came from (vendor-markers.tsv), in file order.</summary>
+        internal IReadOnlyList<VendorMarker> VendorMarkers { get; }
+
         /// <summary>The Chinese texts of seed-reply-codes-zh.tsv, by code.</summary>
         internal IReadOnlyDictionary<int, string> SeedChinese { get; }
 
@@ -188,6 +226,9 @@ namespace SmtpTools.Core.Codes
             var basicChinese = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string[] r in ReadTable("smtp-reply-codes-zh.tsv")) basicChinese.Add(r[0] + "\t" + r[1], r[2]);
 
+            var markers = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            foreach (string[] r in ReadTable("smtp-reply-code-markers.tsv")) markers.Add(r[0] + "\t" + r[1], r);
+
             var basic = new List<BasicCodeRow>();
             var seenCodes = new HashSet<int>();
             foreach (string[] r in ReadTable("smtp-reply-codes.tsv"))
@@ -198,7 +239,13 @@ namespace SmtpTools.Core.Codes
                 string? chinese = primary && r[3] == "RFC 5321" && seed.TryGetValue(code, out string? s)
                     ? s
                     : basicChinese.TryGetValue(r[0] + "\t" + r[3], out string? own) ? own : null;
-                basic.Add(new BasicCodeRow(code, r[2], r[3], r[4], r[5], Cell(r, 6), chinese));
+                var row = new BasicCodeRow(code, r[2], r[3], r[4], r[5], Cell(r, 6), chinese);
+                if (markers.TryGetValue(r[0] + "\t" + r[3], out string[]? m))
+                {
+                    row.MarkerCodes = Split(Cell(m, 2), ',');
+                    row.MarkerPhrases = Split(Cell(m, 3), '|');
+                }
+                basic.Add(row);
             }
 
             var enhancedChinese = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
@@ -214,6 +261,14 @@ namespace SmtpTools.Core.Codes
                     string.IsNullOrEmpty(zhDescription) ? null : zhDescription));
             }
 
+            var vendorMarkers = new List<VendorMarker>();
+            foreach (string[] r in ReadTable("vendor-markers.tsv"))
+                vendorMarkers.Add(new VendorMarker(r[0], r[1], r[2]));
+
+            var vendorChinese = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            foreach (string[] r in ReadTable("vendor-status-codes-zh.tsv"))
+                vendorChinese[r[0] + "\t" + r[1] + "\t" + r[2] + "\t" + r[3]] = r;
+
             var vendors = new List<VendorCodeRow>();
             foreach (string[] r in ReadTable("vendor-status-codes.tsv"))
             {
@@ -222,10 +277,41 @@ namespace SmtpTools.Core.Codes
                 int cls = -1, subject = -1, from = -1, to = -1;
                 if (enhancedCode != null) ParseEnhancedRange(enhancedCode, out cls, out subject, out from, out to);
                 var status = new SmtpVendorStatus(r[0], code, enhancedCode, r[3], r[4], r[5], r[6], Cell(r, 7));
-                vendors.Add(new VendorCodeRow(status, cls, subject, from, to));
+                SmtpVendorStatus? chinese = null;
+                if (vendorChinese.TryGetValue(r[0] + "\t" + r[1] + "\t" + r[2] + "\t" + r[3], out string[]? zh))
+                {
+                    chinese = new SmtpVendorStatus(r[0], code, enhancedCode, r[3], Cell(zh, 4), Cell(zh, 5),
+                        Cell(zh, 6), Cell(r, 7));
+                }
+                vendors.Add(new VendorCodeRow(status, chinese, FamilyOf(r[0], vendorMarkers), cls, subject, from,
+                    to));
             }
 
-            return new ReplyCodeCatalog(basic, enhanced, vendors, seed);
+            return new ReplyCodeCatalog(basic, enhanced, vendors, seed, vendorMarkers);
+        }
+
+        // "Microsoft 365" and "Outlook.com" are one family: a marker of either decides between all their rows.
+        private static string FamilyOf(string vendor, List<VendorMarker> markers)
+        {
+            foreach (VendorMarker m in markers)
+            {
+                if (string.Equals(m.Vendor, vendor, StringComparison.OrdinalIgnoreCase) ||
+                    vendor.StartsWith(m.Family, StringComparison.OrdinalIgnoreCase))
+                {
+                    return m.Family;
+                }
+            }
+            return vendor;
+        }
+
+        private static string[] Split(string text, char separator)
+        {
+            var parts = new List<string>();
+            foreach (string part in text.Split(separator))
+            {
+                if (part.Trim().Length > 0) parts.Add(part.Trim());
+            }
+            return parts.ToArray();
         }
 
         // Vendor rows may name a range of details, such as "5.7.606-649" (Microsoft's banned-IP family).

@@ -20,23 +20,6 @@ namespace SmtpTools.Core.Codes
             "An enhanced status code is class.subject.detail (RFC 3463 §2): class 2, 4 or 5, then one to three " +
             "digits each for subject and detail, for example 5.1.1 or 4.7.0 (or X.1.1 for the registry entry).";
 
-        // Vendors whose replies carry a marker naming them; a marker breaks ties between identical texts.
-        private static readonly KeyValuePair<string, string>[] Fingerprints =
-        {
-            new KeyValuePair<string, string>("gsmtp", "Google"),
-            new KeyValuePair<string, string>("outlook.com", "Microsoft 365"),
-            new KeyValuePair<string, string>("outlook.com", "Outlook.com"),
-            new KeyValuePair<string, string>("yahoo", "Yahoo"),
-            new KeyValuePair<string, string>("amazonses", "Amazon SES"),
-            new KeyValuePair<string, string>("mimecast", "Mimecast"),
-            new KeyValuePair<string, string>("qq.com", "Tencent"),
-            new KeyValuePair<string, string>("163.com", "NetEase"),
-            new KeyValuePair<string, string>("126.com", "NetEase"),
-            new KeyValuePair<string, string>("aliyun", "Aliyun"),
-            new KeyValuePair<string, string>("postfix", "Postfix"),
-            new KeyValuePair<string, string>("exim", "Exim"),
-        };
-
         /// <summary>True for a code a reply can carry: 200 to 599.</summary>
         internal static bool IsValidCode(int code) => code >= 200 && code <= 599;
 
@@ -80,7 +63,7 @@ namespace SmtpTools.Core.Codes
         {
             string? enhanced = reply.EnhancedStatus;
             if (enhanced != null && !TryNormalizeEnhanced(enhanced, out enhanced)) enhanced = null;
-            return Explain(reply.Code, enhanced, string.Join("\n", reply.RawLines), language);
+            return Explain(reply.Code, enhanced, reply, language);
         }
 
         /// <summary>Every basic code in ascending order, then every registered enhanced detail code.</summary>
@@ -101,8 +84,13 @@ namespace SmtpTools.Core.Codes
             return normalized;
         }
 
-        private static SmtpReplyCode Explain(int? code, string? enhanced, string? reply, ReplyLanguage language)
+        private static SmtpReplyCode Explain(int? code, string? enhanced, SmtpReply? replyObject,
+            ReplyLanguage language)
         {
+            // The text without codes and line breaks, for phrases that a multi-line reply may wrap; the raw lines
+            // (with a pasted bounce's host names) for the markers naming the vendor.
+            string? text = replyObject == null ? null : string.Join(" ", replyObject.Lines);
+            string? reply = replyObject == null ? null : string.Join("\n", replyObject.RawLines);
             ReplyCodeCatalog catalog = ReplyCodeCatalog.Instance;
             bool zh = language == ReplyLanguage.Chinese;
             var description = new List<string>();
@@ -124,7 +112,7 @@ namespace SmtpTools.Core.Codes
                 if (catalog.BasicByCode.TryGetValue(c, out IReadOnlyList<BasicCodeRow>? rows))
                 {
                     isKnown = true;
-                    BasicCodeRow chosen = ChooseRow(rows, enhanced, reply);
+                    BasicCodeRow chosen = ChooseRow(rows, enhanced, text);
                     codeMeaning = Text(chosen.Meaning, chosen.Chinese, language);
                     definedBy = chosen.DefinedBy;
                     source = chosen.Source;
@@ -169,7 +157,10 @@ namespace SmtpTools.Core.Codes
                     isKnown = isKnown || !code.HasValue;
                     enhancedDetailMeaning = Text(detailRow.Text, detailRow.Chinese, language);
                     enhancedSource = detailRow.Reference;
-                    if (!zh && detailRow.Description.Length > 0) description.Add(detailRow.Description);
+                    // The registry's meaning stays in the description when a vendor's meaning heads the result.
+                    description.Add(enhancedDetailMeaning + (zh ? "。" : !zh && detailRow.Description.Length > 0
+                        ? " - " + detailRow.Description
+                        : "."));
                     if (registryEntry && detailRow.AssociatedCodes.Length > 0)
                     {
                         description.Add((zh ? "关联的基本码:" : "Associated basic codes: ") + detailRow.AssociatedCodes +
@@ -185,14 +176,25 @@ namespace SmtpTools.Core.Codes
 
             // Detail 0 ("other or undefined ... status") says less than the reply code does, so it never wins.
             bool catchAllDetail = enhanced != null && enhanced.EndsWith(".0", StringComparison.Ordinal);
-            string meaning = (catchAllDetail && codeMeaning != null ? null : enhancedDetailMeaning) ?? codeMeaning ??
-                enhancedDetailMeaning ?? EnhancedFallback(enhancedClassMeaning, enhancedSubjectMeaning, language);
+            string? enhancedMeaning = enhanced == null
+                ? null
+                : enhancedDetailMeaning ?? EnhancedFallback(enhancedClassMeaning, enhancedSubjectMeaning, language);
+            // X.5.1 ("Invalid command") says less than 503 (bad sequence) or 530 (authentication required) do.
+            bool vagueDetail = catchAllDetail ||
+                (enhanced != null && enhanced.EndsWith(".5.1", StringComparison.Ordinal) && code.HasValue &&
+                 code.Value != 500 && code.Value != 502);
+            string meaning = (vagueDetail && codeMeaning != null ? null : enhancedDetailMeaning) ?? codeMeaning ??
+                enhancedMeaning!;
 
-            IReadOnlyList<SmtpVendorStatus> vendors = MatchVendors(catalog, code, enhanced, reply);
+            IReadOnlyList<SmtpVendorStatus> vendors = MatchVendors(catalog, code, enhanced, text, reply, language,
+                out string? vendorName);
+            // What the provider means by its reply beats what the registry means by the code it chose: Microsoft's
+            // 5.7.30 is about basic authentication, the registry's about REQUIRETLS.
+            if (replyObject != null && vendors.Count > 0) meaning = vendors[0].Meaning;
             return new SmtpReplyCode(code, cls, category, enhanced, enhancedClassMeaning, enhancedSubjectMeaning,
-                enhancedDetailMeaning, isKnown, meaning, codeMeaning, otherMeanings,
-                string.Join(zh ? string.Empty : " ", description), vendors.FirstOrDefault(), vendors, definedBy,
-                source, enhancedSource, ReplyTexts.Tag(language), reply);
+                enhancedDetailMeaning, enhancedMeaning, isKnown, meaning, codeMeaning, otherMeanings,
+                string.Join(zh ? string.Empty : " ", description), vendors.FirstOrDefault(), vendors, vendorName,
+                definedBy, source, enhancedSource, ReplyTexts.Tag(language), reply);
         }
 
         private static string EnhancedFallback(string? classMeaning, string? subjectMeaning, ReplyLanguage language)
@@ -208,98 +210,64 @@ namespace SmtpTools.Core.Codes
             language == ReplyLanguage.Chinese && !string.IsNullOrEmpty(chinese) ? chinese! : english;
 
         /// <summary>
-        /// Picks which meaning of a code with several (220 greeting or STARTTLS, 530 TLS or AUTH) the reply means:
-        /// the row naming the reply's enhanced code and sharing the most words with its text. Without a text, the
-        /// first row (RFC 5321's meaning where it has one) wins.
+        /// Picks which meaning of a code with several (220 greeting or STARTTLS, 530 TLS or AUTH) the reply means. An
+        /// extension's meaning applies only when the reply's enhanced code or a phrase of that meaning's own says so
+        /// (smtp-reply-code-markers.tsv); otherwise the first row, RFC 5321's meaning where it has one, stands.
         /// </summary>
-        private static BasicCodeRow ChooseRow(IReadOnlyList<BasicCodeRow> rows, string? enhanced, string? reply)
+        private static BasicCodeRow ChooseRow(IReadOnlyList<BasicCodeRow> rows, string? enhanced, string? text)
         {
-            if (rows.Count == 1 || (reply == null && enhanced == null)) return rows[0];
-            string replyText = reply ?? string.Empty;
-            int primaryScore = Score(rows[0], enhanced, replyText, out _);
-            BasicCodeRow best = rows[0];
-            int bestScore = primaryScore;
-            double bestRatio = -1;
-            // Another meaning must beat the primary one outright; between the others, the closer fit wins a tie.
-            for (int i = 1; i < rows.Count; i++)
+            if (rows.Count == 1 || (text == null && enhanced == null)) return rows[0];
+            if (enhanced != null)
             {
-                int score = Score(rows[i], enhanced, replyText, out double ratio);
-                if (score <= primaryScore) continue;
-                if (score > bestScore || (score == bestScore && ratio > bestRatio))
+                string registryKey = "X" + enhanced.Substring(enhanced.IndexOf('.'));
+                for (int i = 1; i < rows.Count; i++)
                 {
-                    best = rows[i];
-                    bestScore = score;
-                    bestRatio = ratio;
+                    foreach (string marker in rows[i].MarkerCodes)
+                    {
+                        if (string.Equals(marker, registryKey, StringComparison.OrdinalIgnoreCase)) return rows[i];
+                    }
                 }
             }
-            return best;
-        }
-
-        private static int Score(BasicCodeRow row, string? enhanced, string reply, out double ratio)
-        {
-            HashSet<string>? words = row.MeaningWords;
-            if (words == null)
+            if (text != null)
             {
-                words = Words(row.Meaning);
-                words.Remove("enhanced");
-                row.MeaningWords = words;
+                for (int i = 1; i < rows.Count; i++)
+                {
+                    foreach (string phrase in rows[i].MarkerPhrases)
+                    {
+                        if (ContainsPhrase(text, phrase)) return rows[i];
+                    }
+                }
             }
-            int shared = 0;
-            foreach (string word in words) if (ContainsWord(reply, word)) shared++;
-            ratio = words.Count == 0 ? 0 : (double)shared / words.Count;
-            if (enhanced == null) return shared;
-            if (NamesEnhanced(row.Meaning, enhanced)) return shared + 3;
-            // A meaning tied to another enhanced code ("enhanced X.6.7") is not what a 5.1.1 reply means.
-            return row.Meaning.IndexOf("(enhanced ", StringComparison.OrdinalIgnoreCase) >= 0 ? shared - 3 : shared;
+            return rows[0];
         }
 
-        private static bool NamesEnhanced(string meaning, string enhanced)
-        {
-            string[] p = enhanced.Split('.');
-            return meaning.IndexOf("enhanced " + enhanced, StringComparison.OrdinalIgnoreCase) >= 0 ||
-                meaning.IndexOf("enhanced X." + p[1] + "." + p[2], StringComparison.OrdinalIgnoreCase) >= 0;
-        }
-
-        /// <summary>Whether <paramref name="text"/> has <paramref name="word"/> as a whole word, ignoring case: the
-        /// same test as putting the text through <see cref="Words"/>, without building the set for every reply.</summary>
-        private static bool ContainsWord(string text, string word)
+        /// <summary>Whether <paramref name="text"/> has <paramref name="phrase"/> with no letter touching either
+        /// end, ignoring case: "AUTH" is in "AUTH first" but not in "authorization".</summary>
+        internal static bool ContainsPhrase(string text, string phrase)
         {
             int at = 0;
-            while ((at = text.IndexOf(word, at, StringComparison.OrdinalIgnoreCase)) >= 0)
+            while ((at = text.IndexOf(phrase, at, StringComparison.OrdinalIgnoreCase)) >= 0)
             {
-                int end = at + word.Length;
-                if ((at == 0 || !char.IsLetter(text[at - 1])) && (end == text.Length || !char.IsLetter(text[end])))
-                    return true;
+                int end = at + phrase.Length;
+                bool startOk = at == 0 || !char.IsLetter(text[at - 1]) || !char.IsLetter(phrase[0]);
+                bool endOk = end == text.Length || !char.IsLetter(text[end]) ||
+                    !char.IsLetter(phrase[phrase.Length - 1]);
+                if (startOk && endOk) return true;
                 at++;
             }
             return false;
         }
 
-        private static HashSet<string> Words(string text)
-        {
-            var words = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            int start = -1;
-            for (int i = 0; i <= text.Length; i++)
-            {
-                bool letter = i < text.Length && char.IsLetter(text[i]);
-                if (letter && start < 0) start = i;
-                else if (!letter && start >= 0)
-                {
-                    // Short words (a, of, to, the) say nothing about which meaning is meant.
-                    if (i - start >= 4) words.Add(text.Substring(start, i - start));
-                    start = -1;
-                }
-            }
-            return words;
-        }
-
         /// <summary>
         /// Vendor rows that fit: the codes they name must agree with the input's, and their distinctive text must
         /// occur in the reply. A row without text fits on its codes alone, but only when the enhanced code matches.
+        /// When the reply names where it came from (vendor-markers.tsv: "gsmtp", "[...PROD.OUTLOOK.COM]", "qq.com"),
+        /// only that vendor's rows can fit; <paramref name="vendorName"/> is then that vendor even if none does.
         /// </summary>
         internal static IReadOnlyList<SmtpVendorStatus> MatchVendors(ReplyCodeCatalog catalog, int? code,
-            string? enhanced, string? reply)
+            string? enhanced, string? text, string? raw, ReplyLanguage language, out string? vendorName)
         {
+            vendorName = null;
             int eClass = -1, eSubject = -1, eDetail = -1;
             if (enhanced != null && enhanced[0] != 'X')
             {
@@ -308,8 +276,9 @@ namespace SmtpTools.Core.Codes
                 eSubject = int.Parse(p[1], CultureInfo.InvariantCulture);
                 eDetail = int.Parse(p[2], CultureInfo.InvariantCulture);
             }
+            List<VendorMarker>? marked = raw == null ? null : FindMarkers(catalog, raw);
 
-            var scored = new List<KeyValuePair<int, SmtpVendorStatus>>();
+            var scored = new List<KeyValuePair<int, VendorCodeRow>>();
             // VendorRowsFor already leaves out the rows that name another basic code.
             foreach (VendorCodeRow row in catalog.VendorRowsFor(code))
             {
@@ -320,6 +289,12 @@ namespace SmtpTools.Core.Codes
                     if (!row.MatchesEnhanced(eClass, eSubject, eDetail)) continue;
                     enhancedMatched = true;
                 }
+                bool familyMarked = false;
+                if (marked != null && marked.Count > 0)
+                {
+                    foreach (VendorMarker m in marked) familyMarked |= m.Family == row.Family;
+                    if (!familyMarked) continue;
+                }
                 int score;
                 if (s.MatchText.Length == 0)
                 {
@@ -328,31 +303,70 @@ namespace SmtpTools.Core.Codes
                 }
                 else
                 {
-                    if (reply == null || reply.IndexOf(s.MatchText, StringComparison.OrdinalIgnoreCase) < 0) continue;
+                    if (text == null || text.IndexOf(s.MatchText, StringComparison.OrdinalIgnoreCase) < 0) continue;
                     score = s.MatchText.Length;
                 }
                 if (enhancedMatched) score += 10000;
                 if (s.Code.HasValue && code.HasValue) score += 1000;
-                if (reply != null) score += FingerprintScore(s.Vendor, reply);
-                scored.Add(new KeyValuePair<int, SmtpVendorStatus>(score, s));
+                if (familyMarked) score += 100;
+                // Gmail ends every reply with "- gsmtp"; without it, an identical text is likelier someone else's.
+                else if (raw != null && row.Family == "Google") score -= 1;
+                scored.Add(new KeyValuePair<int, VendorCodeRow>(score, row));
             }
-            if (scored.Count == 0) return Array.Empty<SmtpVendorStatus>();
-            if (scored.Count == 1) return new[] { scored[0].Value };
+            if (scored.Count == 0)
+            {
+                if (marked != null && marked.Count > 0) vendorName = marked[0].Vendor;
+                return Array.Empty<SmtpVendorStatus>();
+            }
             // OrderByDescending is stable: equal scores keep file order.
-            return scored.OrderByDescending(p => p.Key).Select(p => p.Value).ToArray();
+            SmtpVendorStatus[] result = scored.Count == 1
+                ? new[] { scored[0].Value.In(language) }
+                : scored.OrderByDescending(p => p.Key).Select(p => p.Value.In(language)).ToArray();
+            vendorName = result[0].Vendor;
+            return result;
         }
 
-        private static int FingerprintScore(string vendor, string reply)
+        /// <summary>
+        /// The markers found in a reply, the first in the text first and, at one place, the longest: the server's own
+        /// name leads ("220 smtp.sina.com.cn ESMTP SINAMAIL &lt;Postfix Rules!&gt;" is Sina's), and
+        /// "exmail.qq.com" is Exmail before it is QQ Mail. Mail addresses are left out: a Postfix refusal of
+        /// &lt;someone@yahoo.com&gt; came from Postfix, not from Yahoo.
+        /// </summary>
+        private static List<VendorMarker> FindMarkers(ReplyCodeCatalog catalog, string raw)
         {
-            int score = 0;
-            foreach (KeyValuePair<string, string> f in Fingerprints)
+            string text = raw.IndexOf('@') >= 0 ? WithoutAddresses(raw) : raw;
+            var found = new List<KeyValuePair<int, VendorMarker>>();
+            foreach (VendorMarker m in catalog.VendorMarkers)
             {
-                if (!vendor.StartsWith(f.Value, StringComparison.OrdinalIgnoreCase)) continue;
-                if (reply.IndexOf(f.Key, StringComparison.OrdinalIgnoreCase) >= 0) return 100;
-                // Gmail ends every reply with "- gsmtp"; without it, an identical text is likelier someone else's.
-                if (f.Key == "gsmtp") score = -1;
+                int position = text.IndexOf(m.Marker, StringComparison.OrdinalIgnoreCase);
+                if (position < 0) continue;
+                int at = 0;
+                while (at < found.Count && (found[at].Key < position ||
+                    (found[at].Key == position && found[at].Value.Marker.Length >= m.Marker.Length))) at++;
+                found.Insert(at, new KeyValuePair<int, VendorMarker>(position, m));
             }
-            return score;
+            var markers = new List<VendorMarker>(found.Count);
+            foreach (KeyValuePair<int, VendorMarker> pair in found) markers.Add(pair.Value);
+            return markers;
         }
+
+        private static string WithoutAddresses(string raw)
+        {
+            var sb = new System.Text.StringBuilder(raw.Length);
+            int i = 0;
+            while (i < raw.Length)
+            {
+                int start = i;
+                while (i < raw.Length && !IsAddressBreak(raw[i])) i++;
+                string token = raw.Substring(start, i - start);
+                if (token.IndexOf('@') < 0) sb.Append(token);
+                if (i < raw.Length) sb.Append(raw[i++]);
+            }
+            return sb.ToString();
+        }
+
+        private static bool IsAddressBreak(char c) =>
+            char.IsWhiteSpace(c) || c == '<' || c == '>' || c == '(' || c == ')' || c == '"' || c == '\'' ||
+            c == ',' || c == ';' || c == '[' || c == ']';
     }
 }

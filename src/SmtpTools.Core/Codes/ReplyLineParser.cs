@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
 
 namespace SmtpTools.Core.Codes
 {
@@ -16,7 +17,8 @@ namespace SmtpTools.Core.Codes
         internal const string Expected =
             "A reply line starts with a three-digit code from 200 to 599, followed by a space (last line) or a " +
             "hyphen (more lines follow) and the text, for example '550 5.1.1 <bob@example.com>: Recipient address " +
-            "rejected' or '250-mail.example.com' then '250 OK'.";
+            "rejected' or '250-mail.example.com' then '250 OK', or a bounce line that holds one, such as 'host " +
+            "mx.example.com[192.0.2.1] said: 550 5.1.1 ...' or 'Remote Server returned '550 5.1.1 ...''.";
 
         /// <summary>One line split into its code, separator and text.</summary>
         internal readonly struct ReplyLine
@@ -44,8 +46,65 @@ namespace SmtpTools.Core.Codes
             }
         }
 
-        /// <summary>Parses one line; false when it does not start with a reply code.</summary>
+        /// <summary>
+        /// Parses one line; false when it holds no reply. A reply inside a bounce line, as admins paste them, is
+        /// found too: Exchange's "Remote Server returned '550 5.1.1 ...'", Outlook's "#550 5.1.1 ... ##", Postfix's
+        /// "host mx.example.com[192.0.2.1] said: 550 ... (in reply to RCPT TO command)", Exim's "SMTP error from
+        /// remote mail server after RCPT TO:&lt;x&gt;: 550 ..." and a DSN's "Diagnostic-Code: smtp; 550 ...".
+        /// </summary>
         internal static bool TryParseLine(string line, out ReplyLine parsed)
+        {
+            if (TryParseBare(line, out parsed)) return true;
+            string? embedded = FindEmbedded(line.Trim());
+            if (embedded == null || !TryParseBare(embedded, out ReplyLine inner)) return false;
+            // The bounce holds the whole reply on one line, so it is complete even after a "550-".
+            parsed = new ReplyLine(line.Trim(), inner.Code, true, inner.Text);
+            return true;
+        }
+
+        private static readonly Regex InReplyTo = new Regex(@"\s*\(in reply to [^)]*\)\s*$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+        /// <summary>The reply inside a bounce line, cleaned of the wrapper around it, or null.</summary>
+        private static string? FindEmbedded(string line)
+        {
+            for (int i = 1; i + 3 <= line.Length; i++)
+            {
+                if (line[i] < '2' || line[i] > '5' || !IsDigit(line[i + 1]) || !IsDigit(line[i + 2])) continue;
+                if (i + 3 < line.Length && line[i + 3] != ' ' && line[i + 3] != '-') continue;
+                char before = line[i - 1];
+                if (IsDigit(before) || before == '.') continue;
+                int j = i - 1;
+                while (j >= 0 && line[j] == ' ') j--;
+                char opener = j < 0 ? ' ' : line[j];
+                if (opener != '#' && opener != '\'' && opener != '"' && opener != ':' && opener != ';') continue;
+                string reply = line.Substring(i);
+                if (opener == '\'' || opener == '"')
+                {
+                    int close = reply.LastIndexOf(opener);
+                    if (close > 0) reply = reply.Substring(0, close);
+                }
+                reply = InReplyTo.Replace(reply, string.Empty).TrimEnd('#', '>', ' ');
+                return JoinFlattened(reply);
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// Postfix puts a multi-line reply on one line with each line's code: "550-5.7.26 This mail ... 550-5.7.26
+        /// sender ... 550 5.7.26 ... - gsmtp". The repeated codes go; the text stays.
+        /// </summary>
+        private static string JoinFlattened(string reply)
+        {
+            if (reply.Length < 4 || reply[3] != '-') return reply;
+            string code = reply.Substring(0, 3);
+            string rest = reply.Substring(4);
+            string? enhanced = FindEnhanced(int.Parse(code, System.Globalization.CultureInfo.InvariantCulture), rest);
+            string repeat = @"\s" + code + "[ -]" + (enhanced == null ? string.Empty : Regex.Escape(enhanced) + @"\s");
+            return code + " " + Regex.Replace(rest, repeat, " ");
+        }
+
+        private static bool TryParseBare(string line, out ReplyLine parsed)
         {
             parsed = default;
             string s = StripGlyph(line.Trim());

@@ -65,11 +65,14 @@ namespace SmtpTools
     public sealed class SmtpReplyCode
     {
         internal SmtpReplyCode(int? code, SmtpReplyClass? replyClass, SmtpReplyCategory? category, string? enhancedCode,
-            string? enhancedClassMeaning, string? enhancedSubjectMeaning, string? enhancedDetailMeaning, bool isKnown,
-            string meaning, string? codeMeaning, IReadOnlyList<string> otherMeanings, string description,
-            SmtpVendorStatus? vendor, IReadOnlyList<SmtpVendorStatus> vendorMatches, string? definedBy, string? source,
-            string? enhancedSource, string language, string? reply)
+            string? enhancedClassMeaning, string? enhancedSubjectMeaning, string? enhancedDetailMeaning,
+            string? enhancedMeaning, bool isKnown, string meaning, string? codeMeaning,
+            IReadOnlyList<string> otherMeanings, string description, SmtpVendorStatus? vendor, IReadOnlyList<SmtpVendorStatus> vendorMatches,
+            string? vendorName, string? definedBy, string? source, string? enhancedSource, string language,
+            string? reply)
         {
+            EnhancedMeaning = enhancedMeaning;
+            VendorName = vendorName;
             Code = code;
             Class = replyClass;
             Category = category;
@@ -112,6 +115,12 @@ namespace SmtpTools
         /// <summary>The registered meaning of the whole enhanced code, or null when the registry has none.</summary>
         public string? EnhancedDetailMeaning { get; }
 
+        /// <summary>
+        /// The registry's meaning of the enhanced code (its detail, else its class and subject), or null without one;
+        /// kept here when a vendor's own meaning of the reply heads <see cref="Meaning"/>.
+        /// </summary>
+        public string? EnhancedMeaning { get; }
+
         /// <summary>True for a 4yz reply (or 4.x.x code): the same request may succeed later.</summary>
         public bool IsTransient => Class == SmtpReplyClass.TransientNegative;
 
@@ -129,7 +138,10 @@ namespace SmtpTools
         /// <summary>True when the catalogue knows the code; false when it is explained by its digits alone.</summary>
         public bool IsKnown { get; }
 
-        /// <summary>The most specific meaning known: the enhanced code's, else the reply code's.</summary>
+        /// <summary>
+        /// What the reply means to its reader: the vendor's meaning when a vendor row fits the reply, else the most
+        /// specific standard meaning (the enhanced code's, else the reply code's).
+        /// </summary>
         public string Meaning { get; }
 
         /// <summary>The meaning of the three-digit reply code alone.</summary>
@@ -146,6 +158,12 @@ namespace SmtpTools
 
         /// <summary>Every provider-specific explanation that fits, best first.</summary>
         public IReadOnlyList<SmtpVendorStatus> VendorMatches { get; }
+
+        /// <summary>
+        /// The provider or software the reply came from: the vendor of <see cref="Vendor"/>, else the one a marker in
+        /// the reply names ("gsmtp" is Google), else null.
+        /// </summary>
+        public string? VendorName { get; }
 
         /// <summary>The document that defines the meaning of the reply code, for example "RFC 5321".</summary>
         public string? DefinedBy { get; }

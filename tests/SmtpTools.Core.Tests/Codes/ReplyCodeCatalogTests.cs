@@ -29,7 +29,7 @@ namespace SmtpTools.Core.Tests.Codes
 
             Assert.Equal(65, catalog.BasicRows.Count);
             Assert.Equal(92, catalog.EnhancedRows.Count);
-            Assert.Equal(165, catalog.VendorRows.Count);
+            Assert.Equal(234, catalog.VendorRows.Count);
             Assert.Equal(20, catalog.SeedChinese.Count);
         }
 
@@ -84,10 +84,17 @@ namespace SmtpTools.Core.Tests.Codes
             string enhanced, string matchText, string meaning)
         {
             string enhancedPart = enhanced.Length == 0 ? string.Empty : enhanced.Split('-')[0];
-            string basic = code.Length > 0 ? code : enhancedPart.Substring(0, 1) + "50";
+            string basic = code.Length > 0 ? code
+                : enhancedPart.Length > 0 ? enhancedPart.Substring(0, 1) + "50"
+                : "550";
             string line = (basic + " " + enhancedPart + " " + matchText).Replace("  ", " ").TrimEnd();
             // Gmail marks every reply this way; Postfix's identical STARTTLS text must still win without it.
             if (vendor == "Google") line += " - gsmtp";
+            // A row that names no basic code yields to rows that do, unless the reply says where it came from, as
+            // real replies do: "blocked using Spamhaus" is Microsoft's only next to [...PROD.OUTLOOK.COM].
+            VendorCodeRow row = ReplyCodeCatalog.Instance.VendorRows[index];
+            VendorMarker? marker = ReplyCodeCatalog.Instance.VendorMarkers.FirstOrDefault(m => m.Family == row.Family);
+            if (code.Length == 0 && marker != null && vendor != "Google") line += " [" + marker.Marker + "]";
             SmtpReply reply = ReplyLineParser.Parse(new[] { line }).Single();
 
             SmtpReplyCode result = ReplyCodeExplainer.ExplainReply(reply, ReplyLanguage.English);
@@ -144,6 +151,32 @@ namespace SmtpTools.Core.Tests.Codes
                 .ToList();
 
             Assert.Empty(orphans);
+        }
+
+        [Fact]
+        public void Load_EveryVendorRow_HasChineseMeaningCauseAndAdvice()
+        {
+            // Identifiers (Set-CASMailbox, 5.7.139) stay as they are, but every field must be Chinese prose.
+            List<string> missing = ReplyCodeCatalog.Instance.VendorRows
+                .Where(r => r.Chinese == null || !HasHan(r.Chinese.Meaning) || !HasHan(r.Chinese.LikelyCause) ||
+                    !HasHan(r.Chinese.WhatToDo))
+                .Select(r => r.Status.Vendor + " " + r.Status.Code + " " + r.Status.EnhancedCode + " " +
+                    r.Status.MatchText)
+                .ToList();
+
+            Assert.Empty(missing);
+        }
+
+        [Fact]
+        public void Load_VendorFiles_KeysAreUniqueAndTheChineseFileNamesOnlyExistingRows()
+        {
+            List<string> keys = ReplyCodeCatalog.ReadTable("vendor-status-codes.tsv")
+                .Select(r => string.Join("\t", r.Take(4))).ToList();
+            List<string> chinese = ReplyCodeCatalog.ReadTable("vendor-status-codes-zh.tsv")
+                .Select(r => string.Join("\t", r.Take(4))).ToList();
+
+            Assert.Equal(keys.Count, keys.Distinct().Count());
+            Assert.Empty(chinese.Except(keys));
         }
 
         [Fact]

@@ -146,7 +146,7 @@ namespace SmtpTools.Core.Tests.Codes
         [Fact]
         public void ExplainReply_CatchAllDetail_MeaningIsTheCode()
         {
-            SmtpReplyCode result = Line("250 2.0.0 Ok: queued as 4ABC");
+            SmtpReplyCode result = Line("250 2.0.0 OK");
 
             Assert.Equal(result.CodeMeaning, result.Meaning);
             Assert.Equal("Other undefined Status", result.EnhancedDetailMeaning);
@@ -195,6 +195,121 @@ namespace SmtpTools.Core.Tests.Codes
         public void ForCulture_UiCulture_ChineseOnlyForChineseCultures(string culture, string expectedTag)
         {
             Assert.Equal(expectedTag, ReplyTexts.Tag(ReplyTexts.ForCulture(culture)));
+        }
+   
+        [Fact]
+        public void ExplainReply_VendorRowFits_MeaningIsTheVendorsAndTheRegistrysStaysInEnhancedMeaning()
+        {
+            SmtpReplyCode result = Line("550 5.7.30 Basic authentication is not supported for Client Submission");
+
+            Assert.Equal("Microsoft 365", result.VendorName);
+            Assert.Equal(result.Vendor!.Meaning, result.Meaning);
+            Assert.StartsWith("Exchange Online no longer accepts", result.Meaning);
+            Assert.Equal("REQUIRETLS support required", result.EnhancedMeaning);
+            Assert.Contains("REQUIRETLS support required", result.Description);
+        }
+
+        [Fact]
+        public void ExplainReply_GmailsOwn5730_IsDkimNotRequireTls()
+        {
+            SmtpReplyCode result = Line("550 5.7.30 The sender does not pass DKIM, and Gmail requires all bulk " +
+                "senders to authenticate with DKIM. - gsmtp");
+
+            Assert.Equal("Google", result.VendorName);
+            Assert.Contains("DKIM", result.Meaning);
+        }
+
+        [Theory]
+        [InlineData("550 Mail rejected because the sender is blacklisted", "RFC 5321")]
+        [InlineData("554 Message rejected: Email address is not verified.", "RFC 5321")]
+        [InlineData("503 5.5.1 Error: need MAIL command", "RFC 5321")]
+        [InlineData("550 5.6.7 SMTPUTF8 is required, but was not offered by host", "RFC 6531")]
+        [InlineData("530 5.7.0 Must issue a STARTTLS command first", "RFC 3207")]
+        [InlineData("530 5.7.0 Authentication required", "RFC 4954")]
+        public void ExplainReply_ExtensionMeaning_OnlyWhenItsCodeOrOwnPhraseSaysSo(string line, string definedBy)
+        {
+            Assert.Equal(definedBy, Line(line).DefinedBy);
+        }
+
+        [Fact]
+        public void ExplainReply_NeedMailCommand_MeansBadSequenceNotAuthNotAllowed()
+        {
+            SmtpReplyCode result = Line("503 5.5.1 MAIL first. - gsmtp");
+
+            Assert.Equal("Bad sequence of commands", result.Meaning);
+        }
+
+        [Fact]
+        public void ExplainReply_SpamhausBlockAtMicrosoft_IsMicrosoftNotPostfix()
+        {
+            SmtpReplyCode result = Line("554 5.7.1 Service unavailable, Client host [192.0.2.9] blocked using " +
+                "Spamhaus. (AS3130). [BN1NAM02FT032.eop-nam02.prod.protection.outlook.com]");
+
+            Assert.Equal("Microsoft 365", result.VendorName);
+            Assert.All(result.VendorMatches, v => Assert.Equal("Microsoft 365", v.Vendor));
+        }
+
+        [Fact]
+        public void ExplainReply_GsmtpWithoutAGoogleRow_IsStillGoogle()
+        {
+            SmtpReplyCode result = Line("421 4.4.5 Server busy, try again later. - gsmtp");
+
+            Assert.Equal("Google", result.VendorName);
+            Assert.Null(result.Vendor);
+            Assert.Equal(result.EnhancedDetailMeaning, result.Meaning);
+        }
+
+        [Fact]
+        public void ExplainReply_AddressInAnotherVendorsDomain_DoesNotNameThatVendor()
+        {
+            SmtpReplyCode result = Line("550 5.1.1 <bob@yahoo.com>: Recipient address rejected: User unknown in " +
+                "virtual mailbox table");
+
+            Assert.Equal("Postfix", result.VendorName);
+        }
+
+        [Theory]
+        [InlineData("Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'", 550, "Microsoft 365")]
+        [InlineData("#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", 550, "Microsoft 365")]
+        [InlineData("host mx.example.com[192.0.2.1] said: 550 5.1.1 <x@example.com>: Recipient address rejected: " +
+            "User unknown in local recipient table (in reply to RCPT TO command)", 550, "Postfix")]
+        [InlineData("SMTP error from remote mail server after RCPT TO:<x@example.com>: 550 5.1.1 <x@example.com>: " +
+            "Recipient address rejected: User unknown in local recipient table", 550, "Postfix")]
+        [InlineData("Diagnostic-Code: smtp; 554 5.7.1 <bob@example.net>: Relay access denied", 554, "Postfix")]
+        public void Parse_PastedBounceLine_FindsTheReplyInside(string line, int code, string vendor)
+        {
+            SmtpReply reply = ReplyLineParser.Parse(new[] { line }).Single();
+            SmtpReplyCode result = ReplyCodeExplainer.ExplainReply(reply, ReplyLanguage.English);
+
+            Assert.Equal(code, reply.Code);
+            Assert.Equal(line.Trim(), reply.RawLines.Single());
+            Assert.DoesNotContain("in reply to", reply.Text);
+            Assert.Equal(vendor, result.VendorName);
+        }
+
+        [Fact]
+        public void Parse_PostfixFlattenedMultilineReply_KeepsTheTextWithoutTheRepeatedCodes()
+        {
+            SmtpReply reply = ReplyLineParser.Parse(new[] { "host gmail-smtp-in.l.google.com[142.250.1.26] said: " +
+                "550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1 " +
+                "double-checking the recipient's email address for typos. 550 5.1.1 - gsmtp (in reply to RCPT TO " +
+                "command)" }).Single();
+
+            Assert.Equal("5.1.1", reply.EnhancedStatus);
+            Assert.Equal("5.1.1 The email account that you tried to reach does not exist. Please try " +
+                "double-checking the recipient's email address for typos. - gsmtp", reply.Text);
+        }
+
+        [Fact]
+        public void ExplainReply_Chinese_VendorMeaningCauseAndAdviceAreChinese()
+        {
+            SmtpReplyCode result = Line("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is " +
+                "disabled for the Tenant", ReplyLanguage.Chinese);
+
+            Assert.Equal("整个组织都关闭了 SMTP AUTH 客户端提交。", result.Meaning);
+            Assert.Contains("组织级", result.Vendor!.LikelyCause);
+            Assert.Contains("Set-CASMailbox", result.Vendor.WhatToDo);
+            Assert.Contains("只为发信邮箱启用", result.Vendor.WhatToDo);
         }
     }
 }
