@@ -14,7 +14,7 @@ BeforeAll {
     # SMTP engine does, so the pipeline binds exactly what Send-SmtpMessage -PassThru and Test-SmtpAuth write.
     $nonPublic = [Reflection.BindingFlags]'NonPublic,Instance'
     function New-SmtpReply([int] $Code, [string[]] $Lines) {
-        $ctor = [SmtpTools.SmtpReply].GetConstructors($nonPublic)[0]
+        $ctor = [SmtpTools.SmtpReply].GetConstructors($nonPublic) | Where-Object { $_.GetParameters().Count -eq 4 }
         $ctor.Invoke(@($Code, [Collections.Generic.List[string]]::new($Lines), $null, $null))
     }
     function New-TranscriptEntry([SmtpTools.SmtpTranscriptDirection] $Direction, [string] $Text, $Reply) {

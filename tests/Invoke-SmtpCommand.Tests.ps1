@@ -208,3 +208,79 @@ Describe 'Invoke-SmtpCommand' {
         (Get-Completion "Invoke-SmtpCommand 'rc").CompletionText | Should -Be "'RCPT'"
     }
 }
+
+Describe 'Invoke-SmtpCommand with a server that answers in GBK' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestServer.ps1')
+        $script:GbkScript = @"
+S: 220 smtp.qq.com Esmtp QQ Mail Server
+C: EHLO *
+S: 250-smtp.qq.com
+S: 250-AUTH LOGIN PLAIN
+S: 250 8BITMIME
+C: AUTH PLAIN *
+S-ENC gbk: $QqAuthCodeRefusal
+C: MAIL FROM:<alice@163.com>
+S: 250 Mail OK
+C: RCPT TO:<bob@163.com>
+S: 250 Mail OK
+C: DATA
+S: 354 End data with <CR><LF>.<CR><LF>
+C-DATA
+S-ENC gb2312: 554 DT:SPM 163 smtp10,DsCowABHXsZNq5ZhXc7zAA--.1234S2 1637267399 发送的邮件内容包含了未被许可的信息,或被系统识别为垃圾邮件
+C: QUIT
+S: 221 Bye
+"@
+    }
+
+    It 'shows the Chinese text of GBK and GB2312 replies, with the vendor''s explanation, in results and transcript' {
+        $server = Start-ScriptedServer $GbkScript
+        $t = Connect-SmtpServer -SmtpServer $server.Host -Port $server.Port -Tls None
+        try {
+            $auth = $t | Invoke-SmtpCommand 'AUTH PLAIN AGFsaWNlAHdyb25n' -Language en
+            $data = $t | Invoke-SmtpCommand 'MAIL FROM:<alice@163.com>', 'RCPT TO:<bob@163.com>', 'DATA' -Data 'Subject: x' -Language en
+
+            $auth.Code | Should -Be 535
+            $auth.Text | Should -BeExactly $QqAuthCodeRefusal.Substring(4)
+            $auth.Reply.TextEncoding | Should -Be 'gb18030'
+            $auth.Explanation.VendorName | Should -Be 'Tencent QQ Mail'
+            $auth.Explanation.Meaning | Should -Match 'authorization code'
+            $data[-1].Code | Should -Be 554
+            $data[-1].Text | Should -Match '发送的邮件内容包含了未被许可的信息'
+            $data[-1].Explanation.VendorName | Should -Be 'NetEase 163/126/yeah.net'
+            ($t.Transcript.Entries | Where-Object Direction -eq Server).Text | Should -Contain $QqAuthCodeRefusal
+            $t.Transcript.Entries.Text -join "`n" | Should -Not -Match '\uFFFD'
+        }
+        finally {
+            $t | Disconnect-SmtpServer
+            $server.Dispose()
+        }
+    }
+
+    It 'keeps the raw bytes of a reply, and decodes with the encoding -ReplyEncoding forces' {
+        $server = Start-ScriptedServer $GbkScript
+        $t = Connect-SmtpServer -SmtpServer $server.Host -Port $server.Port -Tls None -ReplyEncoding iso-8859-1
+        try {
+            $auth = $t | Invoke-SmtpCommand 'AUTH PLAIN AGFsaWNlAHdyb25n'
+
+            $auth.Reply.TextEncoding | Should -Be 'iso-8859-1'
+            $auth.Text | Should -Match '^Error: ÇëÊ¹ÓÃÊÚÈ¨ÂëµÇÂ¼'
+            $gbk = [Text.Encoding]::GetEncoding('gb18030')
+            $gbk.GetString($auth.Reply.RawBytes) | Should -BeExactly "$QqAuthCodeRefusal`r`n"
+        }
+        finally {
+            $t | Disconnect-SmtpServer
+            $server.Dispose()
+        }
+    }
+
+    It 'completes -ReplyEncoding with the encodings mail servers answer in' {
+        $line = 'Connect-SmtpServer mx.example.com -ReplyEncoding gb'
+        (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Be @('gb18030', 'gbk', 'gb2312')
+    }
+
+    It 'refuses an unknown -ReplyEncoding before connecting, saying what to give' {
+        { Connect-SmtpServer -SmtpServer 127.0.0.1 -Port 1 -ReplyEncoding no-such-charset -ErrorAction Stop } |
+            Should -Throw -ErrorId 'UnknownReplyEncoding,SmtpTools.Commands.ConnectSmtpServerCommand'
+    }
+}

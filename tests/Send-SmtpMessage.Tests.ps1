@@ -598,3 +598,39 @@ Describe 'Send-SmtpMessage' {
         }
     }
 }
+
+Describe 'Send-SmtpMessage with a server that answers in GBK' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    }
+
+    It 'shows NetEase''s Chinese refusal of the data and its explanation in the error' {
+        $server = Start-ScriptedServer @"
+S: 220 163.com Anti-spam GT for Coremail System (163com[20141201])
+C: EHLO *
+S: 250-mail
+S: 250 8BITMIME
+C: MAIL FROM:<alice@163.com>*
+S: 250 Mail OK
+C: RCPT TO:<bob@163.com>*
+S: 250 Mail OK
+C: DATA
+S: 354 End data with <CR><LF>.<CR><LF>
+C-DATA
+S-ENC gbk: 554 DT:SPM 163 smtp10,DsCowABHXsZNq5ZhXc7zAA--.1234S2 1637267399 发送的邮件内容包含了未被许可的信息,或被系统识别为垃圾邮件
+C: *
+S: 221 Bye
+"@
+        try {
+            Send-SmtpMessage -SmtpServer $server.Host -Port $server.Port -Tls None -From alice@163.com -To bob@163.com `
+                -Subject 'GBK test' -Body 'hello' -ErrorVariable err -ErrorAction SilentlyContinue
+
+            $err | Should -Not -BeNullOrEmpty
+            $text = ($err.Exception.Message + $err.ErrorDetails.Message) -join "`n"
+            $text | Should -Match '发送的邮件内容包含了未被许可的信息'
+            $text | Should -Not -Match '\uFFFD'
+            ($err.ErrorDetails.Message -join "`n") | Should -Match 'NetEase 163/126/yeah.net: '
+        }
+        finally { $server.Dispose() }
+    }
+}

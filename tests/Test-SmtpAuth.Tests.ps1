@@ -188,3 +188,56 @@ Describe 'Test-SmtpAuth' {
         }
     }
 }
+
+Describe 'Test-SmtpAuth with a server that answers in GBK' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestServer.ps1')
+    }
+
+    It 'shows QQ Mail''s Chinese refusal and its explanation in the result' {
+        $server = Start-ScriptedServer @"
+S: 220 smtp.qq.com Esmtp QQ Mail Server
+C: EHLO *
+S: 250-smtp.qq.com
+S: 250-AUTH LOGIN PLAIN
+S: 250 8BITMIME
+C: AUTH PLAIN *
+S-ENC gbk: $QqAuthCodeRefusal
+C: QUIT
+S: 221 Bye
+"@
+        try {
+            $credential = [pscredential]::new('alice@qq.com', (ConvertTo-SecureString 'qq-password' -AsPlainText -Force))
+            $result = Test-SmtpAuth -SmtpServer $server.Host -Port $server.Port -Tls None -AllowUnencryptedAuthentication `
+                -Mechanism PLAIN -Credential $credential
+
+            $result.Succeeded | Should -BeFalse
+            $result.ReplyCode | Should -Be 535
+            $result.Reply.Text | Should -BeExactly $QqAuthCodeRefusal.Substring(4)
+            $result.Explanation.VendorName | Should -Be 'Tencent QQ Mail'
+            $result.Explanation.Vendor.WhatToDo | Should -Match 'authorization code'
+            ($result.Transcript | Where-Object Direction -eq Server).Text | Should -Contain $QqAuthCodeRefusal
+        }
+        finally { $server.Dispose() }
+    }
+
+    It 'shows a Chinese refusal of the connection in the error, with its explanation' {
+        $server = Start-ScriptedServer @"
+S-ENC gbk: 554 HL:IHU 163 mx14,EcCowAB3aNzHq5ZhDBmHBw--.1234S2 1637267399 发信IP因发送垃圾邮件或存在异常的连接行为,被暂时挂起
+CLOSE
+"@
+        try {
+            $credential = [pscredential]::new('alice@163.com', (ConvertTo-SecureString 'x' -AsPlainText -Force))
+            Test-SmtpAuth -SmtpServer $server.Host -Port $server.Port -Tls None -AllowUnencryptedAuthentication `
+                -Credential $credential -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+
+            $err | Should -Not -BeNullOrEmpty
+            $text = ($err[0].Exception.Message, $err[0].ErrorDetails.Message, $err[0].ErrorDetails.RecommendedAction) -join "`n"
+            $text | Should -Match '发信IP因发送垃圾邮件'
+            $text | Should -Not -Match '\uFFFD'
+            $err[0].ErrorDetails.Message | Should -Match 'NetEase 163/126/yeah.net: '
+            $err[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+        }
+        finally { $server.Dispose() }
+    }
+}

@@ -169,7 +169,8 @@ namespace SmtpTools.Core.Tests
 
             Assert.Equal(250, reply.Code);
             Assert.Equal("a\0b", reply.Lines[0]);
-            Assert.Equal("\uFFFD ok", reply.Lines[1]);
+            // 0xFF is neither UTF-8 nor GB18030: Latin-1 keeps it as the character it is, never U+FFFD.
+            Assert.Equal("\u00ff ok", reply.Lines[1]);
         }
 
         /// <summary>A head, then one pattern repeated (forever, or <c>limit</c> times); counts what was read.</summary>

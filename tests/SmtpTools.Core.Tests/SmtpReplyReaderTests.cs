@@ -82,7 +82,7 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
-        public async Task ReadReplyAsync_InvalidUtf8_ReplacesBytesAndKeepsCode()
+        public async Task ReadReplyAsync_InvalidUtf8_KeepsTheByteAsLatin1AndTheCode()
         {
             byte[] wire = Encoding.ASCII.GetBytes("554 caf\r\n");
             byte[] withLatin1 = new byte[wire.Length + 1];
@@ -94,7 +94,7 @@ namespace SmtpTools.Core.Tests
             SmtpReply reply = await reader.ReadReplyAsync(CancellationToken.None);
 
             Assert.Equal(554, reply.Code);
-            Assert.Equal("caf\uFFFD", reply.Lines[0]);
+            Assert.Equal("caf\u00e9", reply.Lines[0]);
         }
 
         [Theory]
@@ -190,6 +190,92 @@ namespace SmtpTools.Core.Tests
                 {
                 }
             }
+        }
+   
+        private static Encoding Gbk()
+        {
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+            return Encoding.GetEncoding("gbk");
+        }
+
+        private static async Task<SmtpReply> ReadBytesAsync(byte[] wire, Encoding? forced = null, int maxRead = 4096)
+        {
+            var reader = new SmtpReplyReader(new TrickleStream(wire, maxRead), forced);
+            return await reader.ReadReplyAsync(CancellationToken.None);
+        }
+
+        [Theory]
+        [InlineData(1)]
+        [InlineData(4096)]
+        public async Task ReadReplyAsync_GbkReply_IsDecodedAsGb18030(int maxRead)
+        {
+            // smtp.qq.com's answer to a password where an authorization code is needed, as its bytes arrive.
+            byte[] wire = Gbk().GetBytes("535 Error: 请使用授权码登录。详情请看: http://service.mail.qq.com/cgi-bin/help\r\n");
+
+            SmtpReply reply = await ReadBytesAsync(wire, null, maxRead);
+
+            Assert.Equal("Error: 请使用授权码登录。详情请看: http://service.mail.qq.com/cgi-bin/help", reply.Text);
+            Assert.Equal("535 Error: 请使用授权码登录。详情请看: http://service.mail.qq.com/cgi-bin/help",
+                reply.RawLines[0]);
+            Assert.Equal("gb18030", reply.TextEncoding);
+            Assert.Equal(wire, reply.RawBytes);
+        }
+
+        [Fact]
+        public async Task ReadReplyAsync_Gb2312MultilineReply_IsDecodedAsOneText()
+        {
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+            byte[] wire = Encoding.GetEncoding("gb2312").GetBytes(
+                "550-MI:SPF 发信IP未被发送域的SPF许可\r\n550 网易邮箱\r\n");
+
+            SmtpReply reply = await ReadBytesAsync(wire);
+
+            Assert.Equal(new[] { "MI:SPF 发信IP未被发送域的SPF许可", "网易邮箱" }, reply.Lines);
+            Assert.Equal("gb18030", reply.TextEncoding);
+        }
+
+        [Fact]
+        public async Task ReadReplyAsync_Utf8Reply_StaysUtf8()
+        {
+            SmtpReply reply = await ReadBytesAsync(Encoding.UTF8.GetBytes("550 5.1.1 Müller: 用户不存在\r\n"));
+
+            Assert.Equal("5.1.1 Müller: 用户不存在", reply.Text);
+            Assert.Equal("utf-8", reply.TextEncoding);
+        }
+
+        [Theory]
+        [InlineData(new byte[] { 0x35, 0x35, 0x30, 0x20, 0xFF, 0x80, 0x81, 0x0D, 0x0A })]
+        [InlineData(new byte[] { 0x35, 0x35, 0x30, 0x20, 0xC7, 0x0D, 0x0A })]
+        [InlineData(new byte[] { 0x35, 0x35, 0x30, 0x20, 0x81, 0x20, 0x41, 0xFE, 0x0D, 0x0A })]
+        public async Task ReadReplyAsync_BytesNeitherUtf8NorGb18030_AreLatin1NeverReplacementCharacters(byte[] wire)
+        {
+            SmtpReply reply = await ReadBytesAsync(wire);
+
+            Assert.DoesNotContain('\uFFFD', reply.Text);
+            Assert.Equal("iso-8859-1", reply.TextEncoding);
+            // One character per byte: the bytes can be recovered from the text.
+            Assert.Equal(wire.AsSpan(4, wire.Length - 6).ToArray(), Encoding.Latin1.GetBytes(reply.Text));
+            Assert.Equal(Encoding.Latin1.GetString(wire), reply.RawText);
+        }
+
+        [Fact]
+        public async Task ReadReplyAsync_ForcedEncoding_IsUsedEvenForValidUtf8()
+        {
+            byte[] wire = Encoding.UTF8.GetBytes("250 Grüße\r\n");
+
+            SmtpReply reply = await ReadBytesAsync(wire, Encoding.Latin1);
+
+            Assert.Equal("GrÃ¼Ã\u009fe", reply.Text);
+            Assert.Equal("iso-8859-1", reply.TextEncoding);
+        }
+
+        [Fact]
+        public async Task ReadReplyAsync_AsciiReply_HasUtf8AndItsWireBytes()
+        {
+            SmtpReply reply = await ReadAsync("250-a\r\n250 b\r\n");
+
+            Assert.Equal("utf-8", reply.TextEncoding);
+            Assert.Equal(Encoding.ASCII.GetBytes("250-a\r\n250 b\r\n"), reply.RawBytes);
         }
     }
 }

@@ -22,6 +22,8 @@ namespace SmtpTools.TestServer
     /// <list type="bullet">
     /// <item><c>S: text</c> sends text + CRLF. Consecutive S: and S-RAW: lines go out in one write.</item>
     /// <item><c>S-RAW: text</c> sends text with \r \n \t \\ and \xNN escapes and no added line ending.</item>
+    /// <item><c>S-ENC name: text</c> sends text + CRLF in the named encoding, as Chinese servers answer in GBK
+    /// ("S-ENC gbk: 535 Error: 请使用授权码登录").</item>
     /// <item><c>C: text</c> expects that exact line from the client; a trailing * matches any rest ("C: *" any line).</item>
     /// <item><c>C-DATA</c> reads message lines up to the lone "." line.</item>
     /// <item><c>C-BDAT</c> reads one "BDAT n [LAST]" line and its n bytes.</item>
@@ -108,6 +110,13 @@ namespace SmtpTools.TestServer
             _stream?.Dispose();
         }
 
+        // .NET knows only the Unicode encodings and Latin-1 until the code-page provider is registered.
+        private static Encoding ScriptEncoding(string name)
+        {
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+            return Encoding.GetEncoding(name);
+        }
+
         private async Task RunAsync()
         {
             using TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
@@ -131,6 +140,14 @@ namespace SmtpTools.TestServer
                     if (line.StartsWith("S-RAW:", StringComparison.Ordinal))
                     {
                         byte[] bytes = Unescape(Payload(line, 6));
+                        pending.Write(bytes, 0, bytes.Length);
+                        continue;
+                    }
+                    if (line.StartsWith("S-ENC ", StringComparison.Ordinal))
+                    {
+                        int colon = line.IndexOf(':');
+                        Encoding encoding = ScriptEncoding(line.Substring(6, colon - 6).Trim());
+                        byte[] bytes = encoding.GetBytes(Payload(line, colon + 1) + "\r\n");
                         pending.Write(bytes, 0, bytes.Length);
                         continue;
                     }

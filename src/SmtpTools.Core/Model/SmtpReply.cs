@@ -20,8 +20,17 @@ namespace SmtpTools
     /// <summary>One complete SMTP reply: a code, an optional enhanced status code and its text lines.</summary>
     public sealed class SmtpReply
     {
+        private readonly byte[]? _rawBytes;
+
         internal SmtpReply(int code, IReadOnlyList<string> lines, string? enhancedStatus = null,
             IReadOnlyList<string>? rawLines = null)
+            : this(code, lines, enhancedStatus, rawLines, null, null)
+        {
+        }
+
+        /// <summary>A reply read from the wire: its bytes, and the encoding its text was decoded with.</summary>
+        internal SmtpReply(int code, IReadOnlyList<string> lines, string? enhancedStatus,
+            IReadOnlyList<string>? rawLines, byte[]? rawBytes, string? textEncoding)
         {
             if (code < 200 || code > 599) throw new ArgumentOutOfRangeException(nameof(code));
             Code = code;
@@ -29,6 +38,34 @@ namespace SmtpTools
             RawLines = rawLines ?? lines.Select((l, i) =>
                 code.ToString() + (i == lines.Count - 1 ? " " : "-") + l).ToArray();
             EnhancedStatus = enhancedStatus ?? EnhancedStatusCode.Find(code, lines);
+            _rawBytes = rawBytes;
+            TextEncoding = textEncoding;
+        }
+
+        /// <summary>
+        /// The encoding the text was decoded with: "utf-8", "GB18030" (GBK and GB2312 included) or "iso-8859-1" as
+        /// detected, or the one -ReplyEncoding forced; null for a reply that was never bytes (parsed from text).
+        /// </summary>
+        public string? TextEncoding { get; }
+
+        /// <summary>The reply's bytes as the server sent them, lines ending in CR LF; a copy on each call.</summary>
+        public byte[] RawBytes => _rawBytes != null
+            ? (byte[])_rawBytes.Clone()
+            : System.Text.Encoding.UTF8.GetBytes(string.Join("\r\n", RawLines) + "\r\n");
+
+        /// <summary>
+        /// The bytes as text, one character per byte (Latin-1), so nothing is lost and any other decoding can be
+        /// tried: [Text.Encoding]::GetEncoding('big5').GetString([Text.Encoding]::Latin1.GetBytes($reply.RawText)).
+        /// </summary>
+        public string RawText
+        {
+            get
+            {
+                byte[] bytes = RawBytes;
+                var chars = new char[bytes.Length];
+                for (int i = 0; i < bytes.Length; i++) chars[i] = (char)bytes[i];
+                return new string(chars);
+            }
         }
 
         /// <summary>The three-digit reply code, kept as a number even when no standard names it.</summary>

@@ -32,6 +32,9 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Block the calling thread on socket I/O instead of awaiting it (see BlockingStream).</summary>
         internal bool BlockingIo { get; set; }
 
+        /// <summary>Decodes every reply with this encoding (-ReplyEncoding); null detects it per reply.</summary>
+        internal System.Text.Encoding? ReplyEncoding { get; set; }
+
         /// <summary>The TLS mode for <see cref="Port"/>: Auto is implicit TLS on 465 and opportunistic STARTTLS
         /// elsewhere.</summary>
         internal SmtpTlsMode EffectiveTls => Tls == SmtpTlsMode.Auto
@@ -54,6 +57,7 @@ namespace SmtpTools.Core.Smtp
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             Timeouts = SmtpTimeouts.All(Timeout),
             BlockingIo = BlockingIo,
+            ReplyEncoding = ReplyEncoding,
         };
     }
 

@@ -87,6 +87,9 @@ namespace SmtpTools.Core.Smtp
         /// <summary>Per-stage timeouts.</summary>
         internal SmtpTimeouts Timeouts { get; set; } = new SmtpTimeouts();
 
+        /// <summary>Decodes every reply with this encoding; null detects UTF-8, GB18030 or Latin-1 per reply.</summary>
+        internal System.Text.Encoding? ReplyEncoding { get; set; }
+
         /// <summary>Receives transcript entries live (the session keeps its own full transcript too).</summary>
         internal ITranscriptSink? TranscriptSink { get; set; }
 

@@ -82,7 +82,7 @@ namespace SmtpTools.Core.Smtp
             RemoteEndPoint = remote;
             Transport = _options.BlockingIo ? new BlockingStream(tcp.GetStream()) : tcp.GetStream();
             _stream = Transport;
-            _reader = new SmtpReplyReader(_stream);
+            _reader = new SmtpReplyReader(_stream, _options.ReplyEncoding);
         }
 
         /// <summary>From now on everything goes through <paramref name="tls"/>.</summary>

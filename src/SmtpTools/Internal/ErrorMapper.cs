@@ -334,6 +334,7 @@ namespace SmtpTools.Internal
             var record = new ErrorRecord(exception, id, row.Category, target);
             string? action = ActionFor(id, cmdlet.MyInvocation.MyCommand);
             record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };
+            ReplyErrorDetails.Attach(record, target, exception);
             return record;
         }
 

@@ -48,6 +48,7 @@ namespace SmtpTools.Internal
             settings.AllowUnencryptedAuthentication = AllowUnencryptedAuthentication;
             settings.Timeout = TimeSpan.FromSeconds(Timeout);
             settings.BlockingIo = true;
+            settings.ReplyEncoding = ResolveReplyEncoding();
             return settings;
         }
 
