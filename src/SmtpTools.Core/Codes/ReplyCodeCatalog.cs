@@ -43,6 +43,7 @@ namespace SmtpTools.Core.Codes
             Family = family;
             Vendor = vendor;
             Marker = marker;
+            Lower = marker.ToLowerInvariant();
         }
 
         /// <summary>The vendor family the rows of several product names share, such as "Microsoft".</summary>
@@ -52,6 +53,10 @@ namespace SmtpTools.Core.Codes
         internal string Vendor { get; }
 
         internal string Marker { get; }
+
+        /// <summary>The marker in lower case, searched for ordinally in lower-cased replies (much faster than a
+        /// case-insensitive search of every marker in every reply line).</summary>
+        internal string Lower { get; }
     }
 
     /// <summary>One row of enhanced-status-codes.tsv (a class, a subject or a detail) with its Chinese texts.</summary>
@@ -93,6 +98,7 @@ namespace SmtpTools.Core.Codes
             Status = status;
             Chinese = chinese;
             Family = family;
+            MatchLower = status.MatchText.ToLowerInvariant();
             EnhancedClass = enhancedClass;
             EnhancedSubject = enhancedSubject;
             DetailFrom = detailFrom;
@@ -106,6 +112,9 @@ namespace SmtpTools.Core.Codes
 
         /// <summary>The vendor family (vendor-markers.tsv) the row belongs to, or the vendor name.</summary>
         internal string Family { get; }
+
+        /// <summary>The match text in lower case, for ordinal search in a lower-cased reply.</summary>
+        internal string MatchLower { get; }
 
         /// <summary>The row in the language asked for, English when no Chinese text exists.</summary>
         internal SmtpVendorStatus In(ReplyLanguage language) =>

@@ -277,6 +277,8 @@ namespace SmtpTools.Core.Codes
                 eDetail = int.Parse(p[2], CultureInfo.InvariantCulture);
             }
             List<VendorMarker>? marked = raw == null ? null : FindMarkers(catalog, raw);
+            // Lower-cased once, so every row's text is an ordinal search.
+            string? lower = text?.ToLowerInvariant();
 
             var scored = new List<KeyValuePair<int, VendorCodeRow>>();
             // VendorRowsFor already leaves out the rows that name another basic code.
@@ -303,7 +305,7 @@ namespace SmtpTools.Core.Codes
                 }
                 else
                 {
-                    if (text == null || text.IndexOf(s.MatchText, StringComparison.OrdinalIgnoreCase) < 0) continue;
+                    if (lower == null || lower.IndexOf(row.MatchLower, StringComparison.Ordinal) < 0) continue;
                     score = s.MatchText.Length;
                 }
                 if (enhancedMatched) score += 10000;
@@ -334,11 +336,11 @@ namespace SmtpTools.Core.Codes
         /// </summary>
         private static List<VendorMarker> FindMarkers(ReplyCodeCatalog catalog, string raw)
         {
-            string text = raw.IndexOf('@') >= 0 ? WithoutAddresses(raw) : raw;
+            string text = (raw.IndexOf('@') >= 0 ? WithoutAddresses(raw) : raw).ToLowerInvariant();
             var found = new List<KeyValuePair<int, VendorMarker>>();
             foreach (VendorMarker m in catalog.VendorMarkers)
             {
-                int position = text.IndexOf(m.Marker, StringComparison.OrdinalIgnoreCase);
+                int position = text.IndexOf(m.Lower, StringComparison.Ordinal);
                 if (position < 0) continue;
                 int at = 0;
                 while (at < found.Count && (found[at].Key < position ||
