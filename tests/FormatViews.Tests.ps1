@@ -7,7 +7,7 @@ BeforeDiscovery {
         'SmtpSendResult', 'SmtpRecipientResult', 'SmtpTranscript', 'SmtpTranscriptEntry', 'SmtpReply', 'SmtpTlsInfo',
         'SmtpAuthResult', 'MailExchanger', 'DnsTraceStep', 'SmtpReplyCode', 'SmtpVendorStatus', 'SmtpConnection',
         'SmtpCapabilities', 'SmtpCommandResult', 'MailRouteHop', 'MailRouteFlag',
-        'SpfCheckResult', 'SpfRecord', 'DkimSignatureResult', 'DmarcPolicy', 'DmarcAlignmentResult', 'MailDomainCheck'
+        'SpfCheckResult', 'SpfRecord', 'DkimSignatureResult', 'DmarcPolicy', 'DmarcAlignmentResult', 'MailDomainCheck', 'MailRouteSummary'
     ) | ForEach-Object { @{ Type = $_ } }
 }
 
@@ -90,6 +90,8 @@ BeforeAll {
         DmarcPolicy         = @($dmarcPolicies | ForEach-Object { @{ Object = $_; Words = @($_.Domain, $_.Status) + (Get-Words $_.Problems) } })
         DmarcAlignmentResult = @($alignments | ForEach-Object { @{ Object = $_; Words = @($_.FromDomain, $_.Result) + (Get-Words $_.Reason) } })
         MailDomainCheck     = @($domainChecks | ForEach-Object { @{ Object = $_; Words = @($_.Check, $_.Status) + (Get-Words $_.Reason) } })
+        MailRouteSummary    = @(@(Get-MailRoute -Header $forgedHeader -Summary) + @(Get-MailRoute -Path (Wait-DeliveredMessage $marker) -Summary) |
+            ForEach-Object { @{ Object = $_; Words = @($_.Verdict.ToString()) + (Get-Words $_.Text) } })
     }
 
     # How the object looks by default, as a table and as a list; a table only where the type has a table view.
