@@ -209,11 +209,9 @@ namespace SmtpTools.Commands
                 string text = v?.ToString()?.Trim() ?? string.Empty;
                 if (!IPAddress.TryParse(text, out IPAddress? parsed))
                 {
-                    ThrowTerminatingError(new ErrorRecord(
+                    ThrowTerminatingError(ErrorMapper.Record(this, "MailRouteInvalidExpectedAddress",
                         new ArgumentException($"-ExpectedPath gives '{text}' as the address of {host}, which is " +
-                            "not an IP address. Give each host's sending address, such as @{ 'fw-a.example.com' = " +
-                            "'192.0.2.10' }, or only the host names."),
-                        "MailRouteInvalidExpectedAddress", ErrorCategory.InvalidArgument, text));
+                            "not an IP address."), text));
                 }
                 addresses.Add(parsed!);
             }

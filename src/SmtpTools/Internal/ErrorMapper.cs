@@ -266,6 +266,14 @@ namespace SmtpTools.Internal
                 "Check the path; relative paths are resolved against the current location ($PWD).");
             Add("MailRouteFileUnreadable", ErrorCategory.ReadError, given,
                 "Check that the file can be read by this account.");
+            Add("MailRouteInvalidExpectedAddress", ErrorCategory.InvalidArgument, given,
+                "Give each host's sending address in -ExpectedPath, such as @{ 'fw-a.example.com' = '192.0.2.10' }, " +
+                "or only the host names.",
+                "Give each host's sending address as an IP address, or only the host names.");
+            Add("UnknownReplyEncoding", ErrorCategory.InvalidArgument, given,
+                "Give -ReplyEncoding a charset name such as utf-8, gb18030, big5, shift_jis or iso-8859-1, or leave " +
+                "it out to detect UTF-8, GB18030 or Latin-1 for each reply.",
+                "Use a charset name such as utf-8, gb18030, big5, shift_jis or iso-8859-1.");
 
             // ---- the mail-policy cmdlets (SPF, DKIM, DMARC, Test-MailDomain) -----------------------------------
             foreach (string prefix in new[] { "Dkim", "Dmarc" })

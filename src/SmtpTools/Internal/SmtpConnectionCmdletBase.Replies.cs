@@ -32,11 +32,9 @@ namespace SmtpTools.Internal
             }
             catch (SmtpMessageException e)
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-ReplyEncoding '{value}' is not an encoding this system knows. Use a " +
-                        "charset name such as utf-8, gb18030, big5, shift_jis or iso-8859-1, or leave it out to " +
-                        "detect UTF-8, GB18030 or Latin-1 for each reply.", nameof(ReplyEncoding), e),
-                    "UnknownReplyEncoding", ErrorCategory.InvalidArgument, value));
+                ThrowTerminatingError(ErrorMapper.Record(this, "UnknownReplyEncoding",
+                    new ArgumentException($"-ReplyEncoding '{value}' is not an encoding this system knows.",
+                        nameof(ReplyEncoding), e), value));
             }
             return _replyEncoding;
         }
