@@ -6,8 +6,8 @@ BeforeDiscovery {
     $script:TypeCases = @(
         'SmtpSendResult', 'SmtpRecipientResult', 'SmtpTranscript', 'SmtpTranscriptEntry', 'SmtpReply', 'SmtpTlsInfo',
         'SmtpAuthResult', 'MailExchanger', 'DnsTraceStep', 'SmtpReplyCode', 'SmtpVendorStatus', 'SmtpConnection',
-        'SmtpCapabilities', 'SmtpCommandResult', 'MailRouteHop', 'MailRouteFlag',
-        'SpfCheckResult', 'SpfRecord', 'DkimSignatureResult', 'DmarcPolicy', 'DmarcAlignmentResult', 'MailDomainCheck', 'MailRouteSummary'
+        'SmtpCapabilities', 'SmtpCommandResult', 'MailRouteHop', 'MailRouteFlag', 'MailRouteSummary',
+        'SpfCheckResult', 'SpfRecord', 'DkimSignatureResult', 'DmarcPolicy', 'DmarcAlignmentResult', 'MailDomainCheck'
     ) | ForEach-Object { @{ Type = $_ } }
 }
 
