@@ -37,10 +37,10 @@ namespace SmtpTools.Core.Tests
             }, CancellationToken.None);
 
         private static async Task<SmtpSubmitOutcome> SendAsync(string script, int retries = 0,
-            SmtpCredential? credential = null, params string[] to)
+            SmtpCredential? credential = null, TimeSpan? timeout = null, params string[] to)
         {
             using var server = ScriptedSmtpServer.Start(script);
-            SmtpSubmitOptions options = SmtpSubmitterTests.Options(server, retries);
+            SmtpSubmitOptions options = SmtpSubmitterTests.Options(server, retries, timeout);
             if (credential != null)
             {
                 options.Credential = credential;
@@ -156,7 +156,8 @@ namespace SmtpTools.Core.Tests
             try
             {
                 SmtpSubmitOutcome outcome = await SendAsync(Greeting + Ehlo + Mail + Rcpt + DataGo + "C-DATA\n" +
-                    (fault == "silent" ? "STALL\n" : "CLOSE\n"), retries: 2);
+                    (fault == "silent" ? "STALL\n" : "CLOSE\n"), retries: 2,
+                    timeout: fault == "silent" ? SmtpSubmitterTests.Silent : null);
 
                 Assert.Equal(SmtpSendStatus.Unknown, outcome.Result.Status);
                 Assert.Equal(SmtpFailureKind.SmtpDeliveryUnknown, outcome.Result.FailureKind);
