@@ -11,11 +11,11 @@
     DotNetFrameworkVersion = '4.7.2'
     CmdletsToExport        = @('Send-SmtpMessage', 'Test-SmtpAuth', 'Resolve-MailExchanger', 'Get-SmtpReplyCode', 'Connect-SmtpServer', 'Invoke-SmtpCommand',
                               'Disconnect-SmtpServer', 'Get-SmtpSession', 'Get-MailRoute', 'Test-SpfRecord', 'Test-DkimSignature',
-                              'Resolve-DmarcPolicy', 'Test-DmarcAlignment', 'Test-MailDomain')
+                              'Resolve-DmarcPolicy', 'Test-DmarcAlignment', 'Test-MailDomain', 'Get-SmtpAccessToken')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()
-    FormatsToProcess       = @('SmtpTools.Format.ps1xml', 'SmtpTools.Codes.Format.ps1xml', 'SmtpTools.Dns.Format.ps1xml', 'SmtpTools.Smtp.Format.ps1xml', 'SmtpTools.Session.Format.ps1xml', 'SmtpTools.Policy.Format.ps1xml')
+    FormatsToProcess       = @('SmtpTools.Format.ps1xml', 'SmtpTools.Codes.Format.ps1xml', 'SmtpTools.Dns.Format.ps1xml', 'SmtpTools.Smtp.Format.ps1xml', 'SmtpTools.Session.Format.ps1xml', 'SmtpTools.Policy.Format.ps1xml', 'SmtpTools.Identity.Format.ps1xml')
     TypesToProcess         = @()
     PrivateData            = @{
         PSData = @{

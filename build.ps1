@@ -45,6 +45,7 @@ $Results = Join-Path $Out 'TestResults'
 $PesterVersion = '5.9.1'
 $OtherDnsClientVersion = '1.6.1'
 $OtherMimeKitVersion = '4.18.0'
+$OtherMsalVersion = '4.61.3'
 $Manifest = Import-PowerShellDataFile (Join-Path $Root 'SmtpTools.psd1')
 $Version = $Manifest.ModuleVersion
 
@@ -175,7 +176,10 @@ function Get-PesterModule {
     $pester = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
     $otherDnsClient = Join-Path $packages "dnsclient/$OtherDnsClientVersion"
     $otherMimeKit = Join-Path $packages "mimekit/$OtherMimeKitVersion"
-    if ((Test-Path $pester) -and (Test-Path $otherDnsClient) -and (Test-Path $otherMimeKit)) { return $pester }
+    $otherMsal = Join-Path $packages "microsoft.identity.client/$OtherMsalVersion"
+    if ((Test-Path $pester) -and (Test-Path $otherDnsClient) -and (Test-Path $otherMimeKit) -and (Test-Path $otherMsal)) {
+        return $pester
+    }
     $restoreDir = Join-Path $Out 'restore'
     New-Item -ItemType Directory -Force -Path $restoreDir | Out-Null
     Set-Content -Path (Join-Path $restoreDir 'restore.csproj') -Value @"
@@ -189,6 +193,9 @@ function Get-PesterModule {
     <!-- Another module's older DnsClient, loaded first by tests/Module.Tests.ps1 to prove ours stays apart. -->
     <PackageDownload Include="DnsClient" Version="[$OtherDnsClientVersion]" />
     <PackageDownload Include="MimeKit" Version="[$OtherMimeKitVersion]" />
+    <!-- The MSAL that Az, Microsoft.Graph and ExchangeOnlineManagement load: loaded first by tests/OAuth.Tests.ps1. -->
+    <PackageDownload Include="Microsoft.Identity.Client" Version="[$OtherMsalVersion]" />
+    <PackageDownload Include="Microsoft.IdentityModel.Abstractions" Version="[6.35.0]" />
   </ItemGroup>
 </Project>
 "@

@@ -11,6 +11,7 @@ Describe 'SmtpTools error ids' {
     It 'maps every <Enum> value to a row whose category is not NotSpecified' -TestCases @(
         @{ Enum = 'SmtpTools.SmtpFailureKind' }
         @{ Enum = 'SmtpTools.SmtpMessageError' }
+        @{ Enum = 'SmtpTools.SmtpIdentityError' }
     ) {
         foreach ($name in [Enum]::GetNames($Enum -as [type])) {
             $row = $Mapper::RowFor($name)

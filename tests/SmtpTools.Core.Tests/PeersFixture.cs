@@ -35,6 +35,12 @@ namespace SmtpTools.Core.Tests
             Password = Get("SMTPTOOLS_TEST_PASSWORD");
             Maildir = Get("SMTPTOOLS_MAILDIR");
             Certificate = X509Certificate2.CreateFromPem(File.ReadAllText(Get("SMTPTOOLS_CERT_FILE")));
+            string? Optional(string name) =>
+                Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v
+                : values.TryGetValue(name, out string? f) ? f : null;
+            OAuthSubmissionPort = int.TryParse(Optional("SMTPTOOLS_OAUTH_SUBMISSION_PORT"), out int oauthPort) ? oauthPort : 0;
+            OAuthSigningKeyFile = Optional("SMTPTOOLS_OAUTH_SIGNING_KEY");
+            OAuthKeyId = Optional("SMTPTOOLS_OAUTH_KEY_ID");
             using var probe = new System.Net.Sockets.TcpClient();
             try
             {
@@ -54,6 +60,13 @@ namespace SmtpTools.Core.Tests
         public string Password { get; }
         public string Maildir { get; }
         public X509Certificate2 Certificate { get; }
+
+        /// <summary>The submission port whose Dovecot validates OAuth tokens (tests/peers/dovecot-oauth2.ps1).</summary>
+        public int OAuthSubmissionPort { get; }
+
+        /// <summary>The private key (PEM) that server trusts token signatures from, and its key id.</summary>
+        public string? OAuthSigningKeyFile { get; }
+        public string? OAuthKeyId { get; }
 
         /// <summary>Trusts exactly the peers' self-signed certificate, still requiring the host name to match.</summary>
         public bool TrustPeerCertificate(object sender, X509Certificate? cert, X509Chain? chain, SslPolicyErrors errors) =>

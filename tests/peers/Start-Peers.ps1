@@ -27,6 +27,7 @@ Set-StrictMode -Version 3.0
 . (Join-Path $PSScriptRoot 'nginx.ps1')
 . (Join-Path $PSScriptRoot 'unbound.ps1')
 . (Join-Path $PSScriptRoot 'relays.ps1')
+. (Join-Path $PSScriptRoot 'dovecot-oauth2.ps1')
 
 function Get-PeersEnvironment([string] $RunDir) {
     $envFile = Join-Path $RunDir 'peers.env'
@@ -41,7 +42,7 @@ function Get-PeersEnvironment([string] $RunDir) {
 
 function Test-PeersAlive($values) {
     foreach ($key in 'SMTPTOOLS_SMTP_PORT', 'SMTPTOOLS_SMTPS_PORT', 'SMTPTOOLS_SUBMISSION_PORT',
-        'SMTPTOOLS_KRB_SUBMISSION_PORT', 'SMTPTOOLS_NTLM_SUBMISSION_PORT') {
+        'SMTPTOOLS_KRB_SUBMISSION_PORT', 'SMTPTOOLS_NTLM_SUBMISSION_PORT', 'SMTPTOOLS_OAUTH_SUBMISSION_PORT') {
         if (-not $values.Contains($key) -or -not (Test-TcpPort -Port ([int]$values[$key]))) { return $false }
     }
     if (-not $values.Contains('SMTPTOOLS_MTASTS_SERVER') -or
@@ -72,7 +73,7 @@ else {
     New-Item -ItemType Directory -Force -Path (Split-Path $stateFull) | Out-Null
     Set-Content -Path $stateFull -Value $runDir
 
-    $ports = Get-FreeTcpPort -Count 7
+    $ports = Get-FreeTcpPort -Count 8
     $implicitTlsHost = Get-ImplicitTlsHost
     if (-not (Test-PortFree -Port $DnsPort)) { $DnsPort = (Get-FreeTcpPort -Count 1 -Udp)[0] }
 
@@ -80,14 +81,19 @@ else {
     $user = 'alice@example.test'
     $password = 'Test-' + [Guid]::NewGuid().ToString('N').Substring(0, 12)
 
+    $oauthKeyId = 'smtptools-test-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
     try {
         Start-DovecotPeer -RunDir $runDir -UserName $user -Password $password
+        $oauthKey = New-OAuthSigningKey -RunDir $runDir -KeyId $oauthKeyId
+        $oauthSasl = Start-OAuthDovecotPeer -RunDir $runDir
         $kerberos = Start-KerberosPeer -RunDir $runDir
         Start-KerberosDovecotPeer -RunDir $runDir -Keytab $kerberos.SMTPTOOLS_KRB5_KEYTAB -Krb5Config $kerberos.KRB5_CONFIG
         New-NtlmSaslConfig -RunDir $runDir -UserName $kerberos.SMTPTOOLS_KRB5_USER -Password $kerberos.SMTPTOOLS_KRB5_PASSWORD
         Start-PostfixPeer -RunDir $runDir -SmtpPort $ports[0] -SmtpsPort $ports[1] -SubmissionPort $ports[2] `
             -CertFile $tls.CertFile -KeyFile $tls.KeyFile -ImplicitTlsHost $implicitTlsHost `
-            -ExtraServices (Get-KerberosSubmissionServices $runDir $ports[3] $ports[4])
+            -ExtraServices (@(Get-KerberosSubmissionServices $runDir $ports[3] $ports[4]) +
+                (Get-OAuthSubmissionService $ports[7] $oauthSasl))
+        Wait-Until { Test-TcpPort -Port $ports[7] } "Postfix on 127.0.0.1:$($ports[7])" -Seconds 20
         $dkim = New-DkimPeer -RunDir $runDir
         $dane = New-DaneZone -RunDir $runDir -CertFile $tls.CertFile
         Start-NsdPeer -RunDir $runDir -Port $DnsPort -ExtraZone ($dkim.ZoneFiles + $dane.ZoneFile) | Out-Null
@@ -120,6 +126,10 @@ else {
         SMTPTOOLS_TEST_CA         = $sts.CaFile
         SMTPTOOLS_DANE_TLSA       = $dane.TlsaRecord
         SMTPTOOLS_RELAY1_PORT     = $relays.Relay1Port
+        # Postfix submission with the token-validating Dovecot, and the key its tokens must be signed with.
+        SMTPTOOLS_OAUTH_SUBMISSION_PORT = $ports[7]
+        SMTPTOOLS_OAUTH_SIGNING_KEY     = $oauthKey
+        SMTPTOOLS_OAUTH_KEY_ID          = $oauthKeyId
     }
     foreach ($entry in $kerberos.GetEnumerator()) { $values[$entry.Key] = $entry.Value }
     Set-Content -Path (Join-Path $runDir 'peers.env') -Value ($values.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" })

@@ -17,6 +17,7 @@ $ErrorActionPreference = 'Continue'
 . (Join-Path $PSScriptRoot 'nginx.ps1')
 . (Join-Path $PSScriptRoot 'unbound.ps1')
 . (Join-Path $PSScriptRoot 'relays.ps1')
+. (Join-Path $PSScriptRoot 'dovecot-oauth2.ps1')
 
 $stateFull = [IO.Path]::GetFullPath($StateFile)
 if (-not (Test-Path $stateFull)) { return }
@@ -27,6 +28,7 @@ if ($runDir -and (Test-Path $runDir)) {
     Stop-DovecotPeer -RunDir $runDir
     Stop-MtaStsPeer -RunDir $runDir
     Stop-UnboundPeer -RunDir $runDir
+    Stop-OAuthDovecotPeer -RunDir $runDir
     Stop-NsdPeer -RunDir $runDir
     Stop-KerberosPeer -RunDir $runDir
     if (-not $KeepRunDir) { Remove-Item -Recurse -Force $runDir -ErrorAction SilentlyContinue }

@@ -76,6 +76,14 @@ namespace SmtpTools
         /// <summary>What the final reply means and what to do about it (for example 535 5.7.139: OAuth needed).</summary>
         public SmtpReplyCode? Explanation { get; }
 
+        /// <summary>The token tried, with its claims decoded (audience, tenant, app, roles, expiry), or null for a
+        /// password or a token that is not a JWT. Never the signature.</summary>
+        public SmtpAccessToken? AccessToken { get; internal set; }
+
+        /// <summary>What a failure with a token most likely means and what to do, in words (null when
+        /// unknown).</summary>
+        public string? Advice { get; internal set; }
+
         /// <summary>The conversation, one entry per line, every secret replaced by a marker.</summary>
         public IReadOnlyList<SmtpTranscriptEntry> Transcript { get; }
 

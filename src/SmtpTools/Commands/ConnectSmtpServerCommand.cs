@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using System.Management.Automation.Runspaces;
+using SmtpTools.Core.Identity;
 using SmtpTools.Core.Smtp;
 using SmtpTools.Internal;
 
@@ -39,8 +40,10 @@ namespace SmtpTools.Commands
         [SecureStringTransformation]
         public SecureString AccessToken { get; set; } = new SecureString();
 
-        /// <summary>The account the access token belongs to.</summary>
+        /// <summary>The account the access token belongs to: the mailbox (XOAUTH2/OAUTHBEARER user); with the identity
+        /// parameters, the mailbox to log in as.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [Parameter(ParameterSetName = NoAuthSet)]
         [ValidateNotNullOrEmpty]
         public string UserName { get; set; } = string.Empty;
 
@@ -49,6 +52,35 @@ namespace SmtpTools.Commands
         [ValidateSet("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "GSSAPI",
             "NTLM", "Negotiate", IgnoreCase = true)]
         public string? Mechanism { get; set; }
+
+        private OAuthCredentialSource? _source;
+
+        /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            if (!HasIdentityParameters) return;
+            try
+            {
+                if (ParameterSetName != NoAuthSet)
+                {
+                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
+                        $"-{ParameterSetName} cannot be used with the identity parameters (-TenantId, -ClientId, " +
+                        "-ServiceAccountKeyFile ...): they get the token themselves.",
+                        $"Remove -{ParameterSetName}, or the identity parameters.");
+                }
+                _source = IdentityCredentialSource(string.IsNullOrEmpty(UserName) ? null : UserName);
+                if (string.IsNullOrEmpty(_source!.UserName))
+                {
+                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
+                        "An app-only token logs in as a mailbox: give the mailbox address with -UserName.",
+                        "Add -UserName sender@yourdomain.");
+                }
+            }
+            catch (SmtpIdentityException ex)
+            {
+                ThrowTerminatingError(ErrorMapper.Record(this, ex));
+            }
+        }
 
         /// <inheritdoc />
         protected override void ProcessRecord()
@@ -66,7 +98,7 @@ namespace SmtpTools.Commands
             // An interactive session sends what the user types, one command at a time.
             options.UsePipelining = false;
             options.UseChunking = false;
-            ThrowIfConflictingDefaultCredentials(ParameterSetName != NoAuthSet);
+            ThrowIfConflictingDefaultCredentials(ParameterSetName != NoAuthSet || _source != null);
             // Without -UseDefaultCredentials an interactive session stays anonymous even where Kerberos would work:
             // trying what an unauthenticated client may do (relay, VRFY) is what this cmdlet is often for.
             SmtpCredential? credential = ParameterSetName switch
@@ -75,7 +107,7 @@ namespace SmtpTools.Commands
                 TokenSet => TokenCredential(UserName, AccessToken),
                 _ => CurrentIdentityCredential(implicitly: false),
             };
-            if (credential == null && Mechanism != null)
+            if (credential == null && _source == null && Mechanism != null)
             {
                 ThrowTerminatingError(ErrorMapper.Record(this, "MechanismWithoutCredential", new ArgumentException(
                     "-Mechanism needs something to authenticate with: -Credential, -AccessToken or " +
@@ -86,10 +118,25 @@ namespace SmtpTools.Commands
             {
                 SmtpConnection connection = Run(async (post, ct) =>
                 {
+                    if (_source != null) _source.Log = message => post(() => WriteVerbose(message));
                     using (sink.Attach(VerboseWriter(post)))
                     {
-                        return await SmtpConnection.OpenAsync(options, credential, Mechanism, ct)
-                            .ConfigureAwait(false);
+                        if (_source != null) credential = await _source.GetCredentialAsync(false, ct).ConfigureAwait(false);
+                        try
+                        {
+                            return await SmtpConnection.OpenAsync(options, credential, Mechanism, ct)
+                                .ConfigureAwait(false);
+                        }
+                        catch (SmtpAuthenticationException ex) when (ex.Reply?.Code == 535 && _source != null)
+                        {
+                            // A token that should be valid was refused (revoked, or permissions changed since it was
+                            // issued): one fresh token on a new connection, never more.
+                            post(() => WriteVerbose($"OAuth: {SmtpServer} refused the token ({ex.Reply!.Code} " +
+                                                    $"{ex.Reply.EnhancedStatus}); trying once with a new one."));
+                            credential = await _source.GetCredentialAsync(true, ct).ConfigureAwait(false);
+                            return await SmtpConnection.OpenAsync(options, credential, Mechanism, ct)
+                                .ConfigureAwait(false);
+                        }
                     }
                 });
                 SmtpSessionRegistry.Add(connection, Runspace.DefaultRunspace, sink);
@@ -98,6 +145,10 @@ namespace SmtpTools.Commands
             catch (SmtpException ex)
             {
                 WriteError(ErrorMapper.Record(this, ex));
+            }
+            catch (SmtpIdentityException ex)
+            {
+                WriteError(ErrorMapper.Record(this, ex, SmtpServer));
             }
         }
     }

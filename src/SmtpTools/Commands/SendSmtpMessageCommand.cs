@@ -10,6 +10,7 @@ using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using SmtpTools.Core.Dns;
+using SmtpTools.Core.Identity;
 using SmtpTools.Core.Mime;
 using SmtpTools.Core.Smtp;
 using SmtpTools.Internal;
@@ -29,6 +30,7 @@ namespace SmtpTools.Commands
         private SmtpSubmitOptions? _options;
         private SmtpDeliveryEngine? _engine;
         private PostedWrites? _writes;
+        private OAuthCredentialSource? _oauth;  // the identity parameters' token source, for -Verbose
         private SendProgress? _progress;
         private int _inFlight;
         private string _where = string.Empty;
@@ -312,6 +314,7 @@ namespace SmtpTools.Commands
             // pipeline thread, only to be dropped there (tests/bench: about a third of the time per message).
             PostedWrites writes = _writes;
             if (_verboseShown) options.LiveTranscript = new VerboseSink(this, writes);
+            if (_verboseShown && _oauth != null) _oauth.Log = message => writes.Post(() => WriteVerbose(message));
             _progress = new SendProgress(this, writes);
             options.Progress = _progress;
             _options = options;
@@ -637,7 +640,10 @@ namespace SmtpTools.Commands
 
         private ISmtpCredentialSource? BuildCredentials()
         {
-            ThrowIfConflictingDefaultCredentials(Credential != null || AccessToken != null);
+            ThrowIfConflictingDefaultCredentials(Credential != null || AccessToken != null || HasIdentityParameters);
+            // Identity parameters (issue 18): the engine asks the token source per connection, once more after a 535.
+            ISmtpCredentialSource? identity = IdentitySourceForEngine(From, out _oauth);
+            if (identity != null) return identity;
             if (AccessToken != null)
             {
                 string user = Credential?.UserName ?? From ?? string.Empty;

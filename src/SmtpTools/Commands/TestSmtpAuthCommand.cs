@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
+using SmtpTools.Core.Identity;
 using SmtpTools.Core.Smtp;
 using SmtpTools.Internal;
 
@@ -16,7 +17,10 @@ namespace SmtpTools.Commands
     {
         private const string PasswordSet = "Credential";
         private const string TokenSet = "AccessToken";
+        // The default set: the current identity (Kerberos/NTLM), or an OAuth identity when the identity parameters
+        // (SmtpConnectionCmdletBase.Identity.cs, in every set) are given.
         private const string CurrentIdentitySet = "CurrentIdentity";
+        private OAuthCredentialSource? _source;
 
         /// <summary>The server's host name or IP address.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -42,8 +46,10 @@ namespace SmtpTools.Commands
         [SecureStringTransformation]
         public SecureString AccessToken { get; set; } = new SecureString();
 
-        /// <summary>The account the access token belongs to.</summary>
+        /// <summary>The account the access token belongs to: the mailbox (XOAUTH2/OAUTHBEARER user); with the identity
+        /// parameters, the mailbox to log in as.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [Parameter(ParameterSetName = CurrentIdentitySet)]
         [ValidateNotNullOrEmpty]
         public string UserName { get; set; } = string.Empty;
 
@@ -58,6 +64,33 @@ namespace SmtpTools.Commands
         public SwitchParameter Quiet { get; set; }
 
         /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            if (!HasIdentityParameters) return;
+            try
+            {
+                if (ParameterSetName != CurrentIdentitySet)
+                {
+                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
+                        $"-{ParameterSetName} cannot be used with the identity parameters (-TenantId, -ClientId, " +
+                        "-ServiceAccountKeyFile ...): they get the token themselves.",
+                        $"Remove -{ParameterSetName}, or the identity parameters.");
+                }
+                _source = IdentityCredentialSource(string.IsNullOrEmpty(UserName) ? null : UserName);
+                if (string.IsNullOrEmpty(_source!.UserName))
+                {
+                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
+                        "An app-only token logs in as a mailbox: give the mailbox address with -UserName.",
+                        "Add -UserName sender@yourdomain.");
+                }
+            }
+            catch (SmtpIdentityException ex)
+            {
+                ThrowTerminatingError(ErrorMapper.Record(this, ex));
+            }
+        }
+
+        /// <inheritdoc />
         protected override void ProcessRecord()
         {
             (string host, int port, string? serverError) = SplitServer(SmtpServer, Port);
@@ -66,8 +99,8 @@ namespace SmtpTools.Commands
                 WriteError(ServerError(serverError, SmtpServer, Port));
                 return;
             }
-            ThrowIfConflictingDefaultCredentials(ParameterSetName != CurrentIdentitySet);
-            if (ParameterSetName == CurrentIdentitySet && DefaultCredentialsRefused)
+            ThrowIfConflictingDefaultCredentials(ParameterSetName != CurrentIdentitySet || _source != null);
+            if (ParameterSetName == CurrentIdentitySet && _source == null && DefaultCredentialsRefused)
             {
                 ThrowTerminatingError(ErrorMapper.Record(this, "NothingToTest", new ArgumentException(
                     "-UseDefaultCredentials:$false leaves nothing to test: no credential, no access token and not " +
@@ -75,14 +108,45 @@ namespace SmtpTools.Commands
             }
             SmtpSessionOptions options = SessionOptions(host, port);
             SmtpServerHistory.Record(host, port);
-            SmtpCredential credential = ParameterSetName switch
+            SmtpCredential credential;
+            SmtpAccessToken? token = null;
+            if (_source != null)
             {
-                TokenSet => TokenCredential(UserName, AccessToken),
-                PasswordSet => WithServicePrincipal(PasswordCredential(Credential)),
+                try
+                {
+                    token = Run((post, ct) =>
+                    {
+                        _source.Log = message => post(() => WriteVerbose(message));
+                        return _source.GetTokenAsync(false, ct);
+                    });
+                }
+                catch (SmtpIdentityException ex)
+                {
+                    // The provider refused or was not reached: this server cannot be tried; the next record may be.
+                    WriteError(ErrorMapper.Record(this, ex, SmtpServer));
+                    if (Quiet) WriteObject(false);
+                    return;
+                }
+                credential = new SmtpCredential(_source.UserName!, null,
+                    SecureStringTransformationAttribute.Reveal(token.AccessToken));
+            }
+            else if (ParameterSetName == TokenSet)
+            {
+                credential = TokenCredential(UserName, AccessToken);
+                token = SmtpAccessToken.FromGivenToken(credential.AccessToken!, UserName, AccessToken);
+            }
+            else if (ParameterSetName == PasswordSet)
+            {
+                credential = WithServicePrincipal(PasswordCredential(Credential));
+                if (OAuthAdvice.NeedsBasicAuthWarning(host, password: true)) WriteWarning(OAuthAdvice.BasicAuthWarning);
+            }
+            else
+            {
                 // Testing is the point here, so the current identity is tried even on a server that offers only
                 // password mechanisms (and the error says so).
-                _ => SmtpCredential.CurrentIdentity(optional: false, ServicePrincipalName),
-            };
+                credential = SmtpCredential.CurrentIdentity(optional: false, ServicePrincipalName);
+            }
+            bool usedToken = credential.AccessToken != null;
 
             bool anySucceeded = Run(async (post, ct) =>
             {
@@ -90,7 +154,13 @@ namespace SmtpTools.Commands
                 var outcomes = await SmtpAuthProbe.RunAsync(options, credential, Mechanism, outcome =>
                 {
                     if (Quiet) return;
-                    if (outcome.Result != null) post(() => WriteObject(outcome.Result));
+                    if (outcome.Result != null)
+                    {
+                        SmtpAuthResult result = outcome.Result;
+                        result.AccessToken = token;
+                        result.Advice = OAuthAdvice.Explain(result, token, usedToken);
+                        post(() => WriteObject(result));
+                    }
                     else post(() => WriteError(ErrorMapper.Record(this, outcome.Error!)));
                 }, ct).ConfigureAwait(false);
                 return outcomes.Any(o => o.Result?.Succeeded == true);

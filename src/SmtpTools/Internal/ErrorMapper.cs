@@ -243,6 +243,43 @@ namespace SmtpTools.Internal
             Add("DnsServerNotConfigured", ErrorCategory.ResourceUnavailable, given,
                 "Name a DNS server (-Server).", "Name a DNS server (-DnsServer).", "");
 
+            // ---- OAuth identity flows (SmtpIdentityError; issue 18) --------------------------------------------------
+            // The exception's own advice (from the AADSTS/Google catalogue) comes first; these are the fallbacks.
+            Add(nameof(SmtpIdentityError.IdentityParametersInvalid), ErrorCategory.InvalidArgument, given,
+                "See Get-Help about_SmtpTools_OAuth for the parameters of each flow.");
+            Add(nameof(SmtpIdentityError.InvalidAuthority), ErrorCategory.InvalidArgument, given,
+                "Give -Authority as an https URL.", "Give the authority as an https URL.");
+            Add(nameof(SmtpIdentityError.CertificateNotFound), ErrorCategory.ObjectNotFound, given,
+                "Import the certificate with its private key into Cert:\\CurrentUser\\My of the account that runs " +
+                "the script.");
+            Add(nameof(SmtpIdentityError.CertificateKeyUnusable), ErrorCategory.SecurityError, given,
+                "Use a certificate with an RSA private key this account can read.");
+            Add(nameof(SmtpIdentityError.ServiceAccountKeyFileNotFound), ErrorCategory.ObjectNotFound, given,
+                "Check the path of the JSON key file (-ServiceAccountKeyFile).", "Check the path of the JSON key file.");
+            Add(nameof(SmtpIdentityError.ServiceAccountKeyFileInvalid), ErrorCategory.InvalidData, given,
+                "Download a JSON key for the service account from the Google Cloud console.");
+            Add(nameof(SmtpIdentityError.OAuthInvalidClient), ErrorCategory.AuthenticationError, given,
+                "Check -ClientId and the certificate or secret registered for the app.",
+                "Check the client id and the certificate or secret registered for the app.");
+            Add(nameof(SmtpIdentityError.OAuthInvalidScope), ErrorCategory.InvalidArgument, given,
+                "Leave -Scope out to ask for the default scope.", "Ask for the provider's default scope.");
+            Add(nameof(SmtpIdentityError.OAuthInvalidGrant), ErrorCategory.AuthenticationError, given,
+                "Check the refresh token, the key file or the impersonated mailbox.");
+            Add(nameof(SmtpIdentityError.OAuthUnauthorizedClient), ErrorCategory.AuthenticationError, given,
+                "Check that the app exists in the tenant, or the service account's domain-wide delegation.");
+            Add(nameof(SmtpIdentityError.OAuthTokenRequestFailed), ErrorCategory.AuthenticationError, given,
+                "Check -TenantId and -Authority; the error names the provider's code.",
+                "The error names the provider's code.");
+            Add(nameof(SmtpIdentityError.TokenEndpointUnreachable), ErrorCategory.ConnectionError, given,
+                "Check -Authority, DNS, the proxy and the firewall on the way to the identity provider.",
+                "Check DNS, the proxy and the firewall on the way to the identity provider.");
+            Add(nameof(SmtpIdentityError.TokenEndpointTimeout), ErrorCategory.OperationTimeout, given,
+                "Check the way to the identity provider, or allow more time with -Timeout.",
+                "Check the way to the identity provider.");
+            Add(nameof(SmtpIdentityError.InvalidTokenResponse), ErrorCategory.ProtocolError, given,
+                "Check -Authority: it must name the identity provider's token endpoint.",
+                "Check that the authority names the identity provider's token endpoint.");
+
             // ---- the other cmdlets ---------------------------------------------------------------------------
             Add("InvalidReplyCode", ErrorCategory.InvalidArgument, given,
                 "Give a three-digit code from 200 to 599, such as 550.");
@@ -340,7 +377,9 @@ namespace SmtpTools.Internal
         {
             Row row = RowFor(id);
             var record = new ErrorRecord(exception, id, row.Category, target);
-            string? action = ActionFor(id, cmdlet.MyInvocation.MyCommand);
+            // An identity failure knows its own remedy (the AADSTS or Google error it came with).
+            string? action = (exception as SmtpIdentityException)?.RecommendedAction ??
+                             ActionFor(id, cmdlet.MyInvocation.MyCommand);
             record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = action };
             ReplyErrorDetails.Attach(record, target, exception);
             return record;
@@ -353,9 +392,12 @@ namespace SmtpTools.Internal
         internal static ErrorRecord Record(PSCmdlet cmdlet, Exception exception, object? target = null,
             string? id = null)
         {
+            // The delivery engine carries a token failure as the login's SmtpException (see IdentitySourceForEngine).
+            if (exception is SmtpException { InnerException: SmtpIdentityException inner }) exception = inner;
             id ??= exception switch
             {
                 SmtpMessageException m => m.ErrorId,
+                SmtpIdentityException i => i.ErrorId,
                 _ => SmtpFailures.Classify(exception).ToString(),
             };
             return Record(cmdlet, id, exception, target ?? DefaultTarget(RowFor(id).Target, exception));
@@ -380,6 +422,8 @@ namespace SmtpTools.Internal
                     return dns.Domain;
                 case SmtpMessageException message:
                     return message.Target;
+                case SmtpIdentityException identity:
+                    return identity.TokenEndpoint;
                 default:
                     return null;
             }
