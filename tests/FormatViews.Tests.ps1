@@ -7,7 +7,8 @@ BeforeDiscovery {
         'SmtpSendResult', 'SmtpRecipientResult', 'SmtpTranscript', 'SmtpTranscriptEntry', 'SmtpReply', 'SmtpTlsInfo',
         'SmtpAuthResult', 'MailExchanger', 'DnsTraceStep', 'SmtpReplyCode', 'SmtpVendorStatus', 'SmtpConnection',
         'SmtpCapabilities', 'SmtpCommandResult', 'MailRouteHop', 'MailRouteFlag', 'MailRouteSummary',
-        'SpfCheckResult', 'SpfRecord', 'DkimSignatureResult', 'DmarcPolicy', 'DmarcAlignmentResult', 'MailDomainCheck'
+        'SpfCheckResult', 'SpfRecord', 'DkimSignatureResult', 'DmarcPolicy', 'DmarcAlignmentResult', 'MailDomainCheck',
+        'SmtpAccessToken'
     ) | ForEach-Object { @{ Type = $_ } }
 }
 
@@ -43,6 +44,14 @@ BeforeAll {
         ' for <bob@contoso.example>; Mon, 1 Jan 2024 11:00:00 +0000'
     ) -join "`n"
     $forged = @(Get-MailRoute -Header $forgedHeader)
+    # A token from the test identity provider (tests/identity-common.ps1), as Get-SmtpAccessToken returns it.
+    . (Join-Path $PSScriptRoot 'identity-common.ps1')
+    $script:Idp = Start-TestIdentityProvider
+    $tenant = [guid]::NewGuid().ToString()
+    $app = [guid]::NewGuid().ToString()
+    $Idp.AddMicrosoftApp($tenant, $app, 'views-secret', $null, 'reports@example.test', 'Nightly reports')
+    $token = Get-SmtpAccessToken -TenantId $tenant -ClientId $app -ClientSecret (ConvertTo-Secure 'views-secret') `
+        -Authority $Idp.Authority -UserName reports@example.test
     $certificateEntry = $send.Transcript | Where-Object Text -like 'Certificate:*' | Select-Object -First 1
     # The mail-policy cmdlets, on the zones NSD serves and the messages opendkim signed (tests/peers).
     $dns = Get-PeerSetting DNS_SERVER
@@ -83,6 +92,7 @@ BeforeAll {
         MailRouteHop        = @($hops + $forged | ForEach-Object {
                 @{ Object = $_; Words = @($_.FromName, $_.FromAddress, $_.ByName) + @($_.Flags.Kind | ForEach-Object ToString) | Where-Object { $_ } }
             })
+        SmtpAccessToken     = @(@{ Object = $token; Words = @($token.Audience, $token.TenantId, $token.AppId, $token.UserName) + $token.Roles })
         MailRouteFlag       = @($forged.Flags | ForEach-Object { @{ Object = $_; Words = @($_.Kind.ToString()) + (Get-Words $_.Reason) } })
         SpfCheckResult      = @($spfChecks | ForEach-Object { @{ Object = $_; Words = @($_.Domain, $_.Result, $_.DecidingTerm) + (Get-Words $_.Reason) } })
         SpfRecord           = @($spfRecords | ForEach-Object { @{ Object = $_; Words = @($_.Domain, $_.Status) + (Get-Words $_.Problems) } })
@@ -107,6 +117,7 @@ BeforeAll {
 
 AfterAll {
     if ($Session) { $Session | Disconnect-SmtpServer }
+    if ($Idp) { $Idp.Dispose() }
 }
 
 Describe 'Default views' {

@@ -34,13 +34,17 @@ BeforeAll {
     }
 
     function Start-Replay([string] $Text) { [SmtpTools.TestServer.ScriptedSmtpServer]::Start($Text, $null, $null) }
+    # A JWT makes the AUTH line longer than 512 octets, so the client waits for the 334 before its response
+    # (RFC 4954 §4).
     function Get-ReplyScript([string] $Reply) {
         @"
 S: 220 outlook.example.test ESMTP
 C: EHLO *
 S: 250-outlook.example.test
 S: 250 AUTH LOGIN XOAUTH2
-C: AUTH XOAUTH2 *
+C: AUTH XOAUTH2
+S: 334 
+C: *
 S: $Reply
 C: QUIT
 S: 221 2.0.0 bye
