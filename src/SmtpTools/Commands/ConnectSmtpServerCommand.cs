@@ -56,31 +56,8 @@ namespace SmtpTools.Commands
         private OAuthCredentialSource? _source;
 
         /// <inheritdoc />
-        protected override void BeginProcessing()
-        {
-            if (!HasIdentityParameters) return;
-            try
-            {
-                if (ParameterSetName != NoAuthSet)
-                {
-                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
-                        $"-{ParameterSetName} cannot be used with the identity parameters (-TenantId, -ClientId, " +
-                        "-ServiceAccountKeyFile ...): they get the token themselves.",
-                        $"Remove -{ParameterSetName}, or the identity parameters.");
-                }
-                _source = IdentityCredentialSource(string.IsNullOrEmpty(UserName) ? null : UserName);
-                if (string.IsNullOrEmpty(_source!.UserName))
-                {
-                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
-                        "An app-only token logs in as a mailbox: give the mailbox address with -UserName.",
-                        "Add -UserName sender@yourdomain.");
-                }
-            }
-            catch (SmtpIdentityException ex)
-            {
-                ThrowTerminatingError(ErrorMapper.Record(this, ex));
-            }
-        }
+        protected override void BeginProcessing() =>
+            _source = MailboxIdentitySource(ParameterSetName == NoAuthSet, UserName);
 
         /// <inheritdoc />
         protected override void ProcessRecord()

@@ -84,6 +84,39 @@ namespace SmtpTools.Internal
         private protected bool HasIdentityParameters => IdentityRequest.AnyGiven(MyInvocation.BoundParameters);
 
         /// <summary>
+        /// The token source of Test-SmtpAuth and Connect-SmtpServer, which log in as one mailbox (-UserName): null
+        /// without identity parameters; stops the command when they are combined with another login
+        /// (<paramref name="alone"/> is false) or name no mailbox.
+        /// </summary>
+        private protected OAuthCredentialSource? MailboxIdentitySource(bool alone, string? userName)
+        {
+            if (!HasIdentityParameters) return null;
+            try
+            {
+                if (!alone)
+                {
+                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
+                        $"-{ParameterSetName} cannot be used with the identity parameters (-TenantId, -ClientId, " +
+                        "-ServiceAccountKeyFile ...): they get the token themselves.",
+                        $"Remove -{ParameterSetName}, or the identity parameters.");
+                }
+                OAuthCredentialSource source = IdentityCredentialSource(string.IsNullOrEmpty(userName) ? null : userName)!;
+                if (string.IsNullOrEmpty(source.UserName))
+                {
+                    throw new SmtpIdentityException(SmtpIdentityError.IdentityParametersInvalid,
+                        "An app-only token logs in as a mailbox: give the mailbox address with -UserName.",
+                        "Add -UserName sender@yourdomain.");
+                }
+                return source;
+            }
+            catch (SmtpIdentityException ex)
+            {
+                ThrowTerminatingError(ErrorMapper.Record(this, ex));
+                return null;
+            }
+        }
+
+        /// <summary>
         /// The OAuth credential source the identity parameters describe, or null when none was given.
         /// <paramref name="userName"/> is the mailbox to log in as (XOAUTH2/OAUTHBEARER user): the cmdlet's
         /// -UserName or -From; a Google service account defaults to -Impersonate and impersonates it.
