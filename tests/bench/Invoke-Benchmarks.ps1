@@ -18,23 +18,29 @@ dotnet pwsh ./build.ps1 -Task Bench
 dotnet pwsh tests/bench/Invoke-Benchmarks.ps1 -ModulePath out/SmtpTools -Full -Only Bulk, Large
 
 .EXAMPLE
-dotnet pwsh tests/bench/New-ReadyToRunPwsh.ps1
-dotnet pwsh tests/bench/Invoke-Benchmarks.ps1 -ModulePath out/SmtpTools -Full -Pwsh dotnet, out/pwsh-r2r/pwsh.dll
+dotnet pwsh tests/bench/Invoke-Benchmarks.ps1 -ModulePath out/SmtpTools -Full -Pwsh dotnet
 
-The same run with the contenders in PowerShell compiled ahead of time, as its installers ship it.
+The same run with the contenders in the pinned dotnet tool itself (IL only) instead of the ReadyToRun copy that
+the bench makes once in out/pwsh-r2r and uses by default.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
     [string] $ModulePath,
     [switch] $Full,
-    [ValidateSet('Bulk', 'Reply', 'Import', 'Large', 'Mx')]
-    [string[]] $Only = @('Bulk', 'Reply', 'Import', 'Large', 'Mx'),
+    [ValidateSet('Task', 'Bulk', 'Reply', 'Import', 'Large', 'Mx')]
+    [string[]] $Only = @('Task', 'Bulk', 'Reply', 'Import', 'Large', 'Mx'),
     # Counted rounds per comparison; 0 picks a default per comparison.
     [int] $Rounds = 0,
-    # The PowerShell every pwsh contender runs in: the pinned dotnet tool by default (its assemblies are not
-    # precompiled), or e.g. 'pwsh' for an installed one, or 'dotnet', '<path>/pwsh.dll' for another build.
-    [string[]] $Pwsh = @('dotnet', 'pwsh')
+    # The PowerShell every pwsh contender runs in. 'ReadyToRun' (the default): the running PowerShell compiled ahead
+    # of time as its installers ship it, made once by New-ReadyToRunPwsh.ps1 into out/pwsh-r2r and reused while it
+    # was made from this same PowerShell. 'dotnet': the pinned dotnet tool itself, whose assemblies are IL only, so
+    # every PowerShell method is compiled at run time. Anything else is a command line, e.g. 'pwsh' for an installed
+    # one, or 'dotnet', '<path>/pwsh.dll' for another build.
+    [string[]] $Pwsh = @('ReadyToRun'),
+    # Another build of the module, e.g. out/SmtpTools of a worktree at an older commit: every SmtpTools contender
+    # also runs with it in the same rounds, and the notes give this build's ratio to it, paired round by round.
+    [string] $CompareModulePath
 )
 $ErrorActionPreference = 'Stop'
 $PSStyle.OutputRendering = 'PlainText'
@@ -43,6 +49,9 @@ Set-StrictMode -Version 3.0
 $Root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModulePath = (Resolve-Path $ModulePath).Path
 $OutDir = Join-Path (Split-Path $ModulePath -Parent) 'bench'
+if ($CompareModulePath) { $CompareModulePath = (Resolve-Path $CompareModulePath).Path }
+# The module the contender being run imports: $ModulePath, or $CompareModulePath for the compared copies.
+$CurrentModule = $ModulePath
 $Work = Join-Path ([IO.Path]::GetTempPath()) ("smtptools-bench-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory -Force -Path $OutDir, $Work | Out-Null
 $Child = Join-Path $PSScriptRoot 'Invoke-BenchChild.ps1'
@@ -56,6 +65,27 @@ $Sizes = if ($Full) {
         ImportRounds = 8; Rounds = 3 }
 }
 if ($Rounds -gt 0) { $Sizes.Rounds = $Rounds; $Sizes.ImportRounds = $Rounds }
+
+# Which PowerShell the contenders run in, for the table's heading.
+if ($Pwsh.Count -eq 1 -and $Pwsh[0] -eq 'ReadyToRun') {
+    $r2rDir = Join-Path $Root 'out/pwsh-r2r'
+    $stamp = Join-Path $r2rDir 'made-from.txt'
+    $source = "$PSHOME $($PSVersionTable.PSVersion)"
+    # Running inside the copy itself: it is what we want, and it must not be rebuilt over itself.
+    $inCopy = (Test-Path $r2rDir) -and [IO.Path]::GetFullPath($PSHOME).TrimEnd('/') -eq (Resolve-Path $r2rDir).Path.TrimEnd('/')
+    if (-not $inCopy -and -not ((Test-Path $stamp) -and (Get-Content -LiteralPath $stamp -Raw).Trim() -eq $source)) {
+        Write-Host "Making a ReadyToRun copy of PowerShell $($PSVersionTable.PSVersion) in $r2rDir (once; about 20 s to 2 min)."
+        & (Join-Path $PSScriptRoot 'New-ReadyToRunPwsh.ps1') -OutDir $r2rDir
+    }
+    $Pwsh = @('dotnet', (Join-Path $r2rDir 'pwsh.dll'))
+    $PwshLabel = "PowerShell $($PSVersionTable.PSVersion) compiled ReadyToRun as its installers ship it (``out/pwsh-r2r``, " +
+        'made by `tests/bench/New-ReadyToRunPwsh.ps1`)'
+} elseif ($Pwsh.Count -eq 1 -and $Pwsh[0] -eq 'dotnet') {
+    $Pwsh = @('dotnet', 'pwsh')
+    $PwshLabel = "the pinned dotnet tool ``dotnet pwsh`` $($PSVersionTable.PSVersion) (IL only, no precompiled code)"
+} else {
+    $PwshLabel = "``$($Pwsh -join ' ')``"
+}
 
 $Table = [Collections.Generic.List[object]]::new()
 $Notes = [Collections.Generic.List[string]]::new()
@@ -108,11 +138,39 @@ function Invoke-Interleaved([string] $Title, [object[]] $Contenders, [int] $Coun
         $label = if ($round -eq 0) { 'warm-up' } else { "round $round/$Count" }
         foreach ($c in $Contenders) {
             Write-Host ("  {0,-10} {1}: {2}" -f $label, $Title, $c.Name)
+            $script:CurrentModule = if ($c.ContainsKey('Module')) { $c.Module } else { $ModulePath }
             $measured = & $c.Run
             if ($round -gt 0) { $samples[$c.Name].Add($measured) }
         }
     }
     return $samples
+}
+
+# With -CompareModulePath: each of our contenders (Ours = $true) is followed by the same one importing the compared
+# build, so both run in every round.
+function Add-Compared([object[]] $Contenders) {
+    if (-not $CompareModulePath) { return $Contenders }
+    $all = foreach ($c in $Contenders) {
+        $c
+        if ($c.ContainsKey('Ours') -and $c.Ours) {
+            @{ Name = "$($c.Name) [compared build]"; Run = $c.Run; Module = $CompareModulePath; ComparedWith = $c.Name }
+        }
+    }
+    return @($all)
+}
+
+# The notes' A/B lines: this build against the compared one, per round, for one metric.
+function Add-ComparedNotes([string] $Benchmark, $Samples, [object[]] $Contenders, [string] $MetricName,
+    [scriptblock] $Metric) {
+    foreach ($c in $Contenders | Where-Object { $_.ContainsKey('ComparedWith') }) {
+        $a = @($Samples[$c.ComparedWith] | ForEach-Object { [double](& $Metric $_) })
+        $b = @($Samples[$c.Name] | ForEach-Object { [double](& $Metric $_) })
+        $ratios = @(for ($i = 0; $i -lt $a.Count; $i++) { $a[$i] / $b[$i] })
+        $Notes.Add(('A/B {0}, {1}, {2}: this build {3}× the compared build ({4}–{5}, {6} rounds).' -f $Benchmark,
+                $c.ComparedWith, $MetricName, (Format-Number (Get-Median $ratios)),
+                (Format-Number ($ratios | Measure-Object -Minimum).Minimum),
+                (Format-Number ($ratios | Measure-Object -Maximum).Maximum), $ratios.Count))
+    }
 }
 
 function Get-Median([double[]] $Values) {
@@ -278,11 +336,55 @@ try {
     $sinkDir = $null
     $nsdDir = $null
     try {
-        if ($Only -contains 'Bulk' -or $Only -contains 'Large') {
+        if ($Only -contains 'Task' -or $Only -contains 'Bulk' -or $Only -contains 'Large') {
             $mailKit = Build-Baseline 'MailKitBaseline'
             $sinkPort = Get-FreePort
             $sinkDir = Start-SmtpSink $sinkPort
         }
+
+        #region 0. scheduled-task send
+        if ($Only -contains 'Task') {
+            # What the task scheduler runs every night: a fresh pwsh on a script that mails one report with a CSV
+            # attached. The same script twice, once with each cmdlet, each with its usual parameters.
+            $csv = Join-Path $Work 'report.csv'
+            $rows = [Text.StringBuilder]::new(310KB)
+            [void]$rows.Append("Date,Server,Queue,Delivered,Deferred,Bounced`r`n")
+            for ($i = 0; $rows.Length -lt 300KB; $i++) {
+                [void]$rows.AppendFormat('2026-11-{0:D2},mx{1}.example.test,{2},{3},{4},{5}' + "`r`n", $i % 28 + 1, $i % 7,
+                    $i * 37 % 1000, $i * 7919 % 100000, $i * 13 % 500, $i * 3 % 50)
+            }
+            [IO.File]::WriteAllText($csv, $rows.ToString())
+            $send = "-SmtpServer 127.0.0.1 -Port $sinkPort -From 'reports@smtptools.test' -To 'admins@smtptools.test' " +
+                "-Subject 'Nightly queue report' -Body `$body -Attachments '$csv'"
+            $peak = "'vmhwm_kib=' + ([IO.File]::ReadAllLines('/proc/self/status') -match '^VmHWM' -replace '\D', '')"
+            $smmScript = Join-Path $Work 'report-Send-MailMessage.ps1'
+            $oursScript = Join-Path $Work 'report-Send-SmtpMessage.ps1'
+            Set-Content -LiteralPath $smmScript -Value @(
+                '$ErrorActionPreference = ''Stop''', '$body = "Queue report for $(Get-Date -Format d), attached."',
+                "Send-MailMessage $send -WarningAction Ignore", $peak)
+            Set-Content -LiteralPath $oursScript -Value @(
+                '$ErrorActionPreference = ''Stop''', 'Import-Module $args[0]',
+                '$body = "Queue report for $(Get-Date -Format d), attached."', "Send-SmtpMessage $send", $peak)
+            Write-Host "Scheduled-task send: pwsh -File <script> mailing a $([int]((Get-Item $csv).Length / 1KB)) KB CSV"
+            $contenders = @(
+                @{ Name = 'pwsh -File report.ps1 with Send-MailMessage'; Run = {
+                        $r = Invoke-Pwsh @('-File', $smmScript); @{ wall = $r.wall; rss = $r.vmhwm_kib / 1024 } } }
+                @{ Name = 'pwsh -File report.ps1 with Import-Module SmtpTools; Send-SmtpMessage'; Ours = $true; Run = {
+                        $r = Invoke-Pwsh @('-File', $oursScript, $CurrentModule); @{ wall = $r.wall; rss = $r.vmhwm_kib / 1024 } } }
+            )
+            $s = Invoke-Interleaved 'task' (Add-Compared $contenders) $Sizes.ImportRounds
+            $ours = $contenders[1].Name
+            $bench = '0. Scheduled-task send (one message, 300 KB CSV attached)'
+            Add-Rows $bench 'seconds, whole process (lower is better)' $s $contenders[0].Name { param($x) $x.wall } `
+                @{ $ours = '≤ 1.0× Send-MailMessage' }
+            Add-Rows $bench 'peak RSS MiB (VmHWM)' $s $contenders[0].Name { param($x) $x.rss } `
+                @{ $ours = '≤ Send-MailMessage + 8 MiB' } -Delta
+            Add-ComparedNotes $bench $s (Add-Compared $contenders) 'speed (1/seconds)' { param($x) 1 / $x.wall }
+            $Notes.Add(('Scheduled-task send: {0}× Send-MailMessage''s wall time; peak RSS {1:+0.0;-0.0} MiB over it.' -f
+                    (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.wall })),
+                    (Get-Median @(for ($i = 0; $i -lt $s[$ours].Count; $i++) { $s[$ours][$i].rss - $s[$contenders[0].Name][$i].rss }))))
+        }
+        #endregion
 
         #region 1. bulk small messages
         if ($Only -contains 'Bulk') {
@@ -293,8 +395,8 @@ try {
                 @{ Name = 'MailKit 4.18.2 loop, one connection'; Run = {
                         $r = Invoke-Timed 'dotnet' @($mailKit, 'bulk', '127.0.0.1', "$sinkPort", "$bulkN", '1024')
                         @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
-                @{ Name = "Send-SmtpMessage, $bulkN piped into one call"; Run = {
-                        $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $ModulePath; Port = $sinkPort; Count = $bulkN }
+                @{ Name = "Send-SmtpMessage, $bulkN piped into one call"; Ours = $true; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $CurrentModule; Port = $sinkPort; Count = $bulkN }
                         @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
                 @{ Name = 'smtp-source -s 1 -d (C)'; Run = {
                         $r = Invoke-Timed 'smtp-source' @('-s', '1', '-d', '-m', "$bulkN", '-l', '1024', '-f', 'bench@smtptools.test',
@@ -304,11 +406,13 @@ try {
                         $r = Invoke-PwshChild @{ Case = 'SendMailMessageLoop'; Port = $sinkPort; Count = $smmN }
                         @{ inproc = $smmN / $r.seconds; whole = $smmN / $r.wall } } }
             )
-            $s = Invoke-Interleaved 'bulk' $contenders $Sizes.Rounds
+            $s = Invoke-Interleaved 'bulk' (Add-Compared $contenders) $Sizes.Rounds
             $ours = $contenders[1].Name
             $bench = "1. Bulk small messages ($bulkN × 1 KB)"
-            Add-Rows $bench 'msg/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit' }
+            Add-Rows $bench 'msg/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.3× MailKit' }
             Add-Rows $bench 'msg/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit' }
+            Add-ComparedNotes $bench $s (Add-Compared $contenders) 'msg/s in process' { param($x) $x.inproc }
+            Add-ComparedNotes $bench $s (Add-Compared $contenders) 'msg/s whole process' { param($x) $x.whole }
             $vsSmm = Get-MedianRatio $s $ours $contenders[3].Name { param($x) $x.inproc }
             $Table.Add([pscustomobject]@{ Benchmark = $bench; Contender = $ours; Metric = 'in-process ratio to Send-MailMessage'
                     Median = ''; MinMax = ''; Ratio = '{0}× Send-MailMessage' -f (Format-Number $vsSmm); Target = '≥ 150× Send-MailMessage' })
@@ -321,16 +425,17 @@ try {
                 @{ Name = 'MailKit 4.18.2, 4 connections (4 threads)'; Run = {
                         $r = Invoke-Timed 'dotnet' @($mailKit, 'bulk', '127.0.0.1', "$sinkPort", "$bulkN", '1024', '4')
                         @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
-                @{ Name = "Send-SmtpMessage -ThrottleLimit 4, $bulkN piped"; Run = {
-                        $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $ModulePath; Port = $sinkPort; Count = $bulkN
+                @{ Name = "Send-SmtpMessage -ThrottleLimit 4, $bulkN piped"; Ours = $true; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $CurrentModule; Port = $sinkPort; Count = $bulkN
                             Throttle = 4 }
                         @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
             )
-            $s = Invoke-Interleaved 'bulk, 4 connections' $contenders $Sizes.Rounds
+            $s = Invoke-Interleaved 'bulk, 4 connections' (Add-Compared $contenders) $Sizes.Rounds
             $ours = $contenders[1].Name
             $bench = "1b. Bulk small messages, 4 connections ($bulkN × 1 KB)"
-            Add-Rows $bench 'msg/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit ×4' }
-            Add-Rows $bench 'msg/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit ×4' }
+            Add-Rows $bench 'msg/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.2× MailKit ×4' }
+            Add-Rows $bench 'msg/s whole process' $s $contenders[0].Name { param($x) $x.whole }
+            Add-ComparedNotes $bench $s (Add-Compared $contenders) 'msg/s in process' { param($x) $x.inproc }
             $Notes.Add(("Bulk, 4 connections: Send-SmtpMessage -ThrottleLimit 4 in process {0}× MailKit with 4 connections." -f
                     (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc }))))
         }
@@ -346,20 +451,21 @@ try {
                 @{ Name = 'Get-Content | Select-String (regex reference)'; Run = {
                         $r = Invoke-PwshChild @{ Case = 'ReplySelectString'; File = $replyFile }
                         @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
-                @{ Name = 'Get-Content | Get-SmtpReplyCode'; Run = {
-                        $r = Invoke-PwshChild @{ Case = 'ReplyPipeline'; ModulePath = $ModulePath; File = $replyFile }
+                @{ Name = 'Get-Content | Get-SmtpReplyCode'; Ours = $true; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'ReplyPipeline'; ModulePath = $CurrentModule; File = $replyFile }
                         @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
-                @{ Name = 'Get-SmtpReplyCode -Reply (Get-Content)'; Run = {
-                        $r = Invoke-PwshChild @{ Case = 'ReplyParameter'; ModulePath = $ModulePath; File = $replyFile }
+                @{ Name = 'Get-SmtpReplyCode -Reply (Get-Content)'; Ours = $true; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'ReplyParameter'; ModulePath = $CurrentModule; File = $replyFile }
                         @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
             )
-            $s = Invoke-Interleaved 'reply' $contenders $Sizes.Rounds
+            $s = Invoke-Interleaved 'reply' (Add-Compared $contenders) $Sizes.Rounds
             $bench = "2. Reply parsing ($replyN lines)"
-            $targets = @{ $contenders[1].Name = '≥ 50,000 lines/s'; $contenders[2].Name = '≥ 50,000 lines/s' }
+            $targets = @{ $contenders[1].Name = '≥ 100,000 lines/s'; $contenders[2].Name = '≥ 100,000 lines/s' }
             Add-Rows $bench 'lines/s in process' $s $contenders[0].Name { param($x) $x.inproc } $targets
             Add-Rows $bench 'lines/s whole process' $s $contenders[0].Name { param($x) $x.whole }
+            Add-ComparedNotes $bench $s (Add-Compared $contenders) 'lines/s in process' { param($x) $x.inproc }
             foreach ($c in $contenders[1..2]) {
-                $Notes.Add(('Reply parsing: {0} {1} lines/s in process (target ≥ 50,000).' -f $c.Name,
+                $Notes.Add(('Reply parsing: {0} {1} lines/s in process (target ≥ 100,000).' -f $c.Name,
                         (Format-Number (Get-Median @($s[$c.Name] | ForEach-Object { $_.inproc })))))
             }
         }
@@ -367,23 +473,24 @@ try {
 
         #region 3. import and first use
         if ($Only -contains 'Import') {
-            Write-Host 'Import and first use: dotnet pwsh -NoProfile -c ...'
+            Write-Host "Import and first use: $($Pwsh -join ' ') -NoProfile -c ..."
             # What importing any binary module costs here: one cmdlet, no views, no dependencies.
             $oneCmdlet = Join-Path (Split-Path (Build-Baseline 'OneCmdletModule') -Parent) 'OneCmdletModule.psd1'
             $contenders = @(
                 @{ Name = 'pwsh -c exit'; Run = { Invoke-Pwsh @('-c', 'exit') } }
                 @{ Name = 'pwsh -c Import-Module <one-cmdlet binary module> (reference)'; Run = {
                         Invoke-Pwsh @('-c', "Import-Module '$oneCmdlet'") } }
-                @{ Name = 'pwsh -c Import-Module SmtpTools'; Run = {
-                        Invoke-Pwsh @('-c', "Import-Module '$ModulePath'") } }
-                @{ Name = 'pwsh -c Import-Module; Get-SmtpReplyCode 550'; Run = {
+                @{ Name = 'pwsh -c Import-Module SmtpTools'; Ours = $true; Run = {
+                        Invoke-Pwsh @('-c', "Import-Module '$CurrentModule'") } }
+                @{ Name = 'pwsh -c Import-Module; Get-SmtpReplyCode 550'; Ours = $true; Run = {
                         Invoke-Pwsh @('-c',
-                            "Import-Module '$ModulePath'; `$null = Get-SmtpReplyCode 550") } }
+                            "Import-Module '$CurrentModule'; `$null = Get-SmtpReplyCode 550") } }
             )
-            $s = Invoke-Interleaved 'import' $contenders $Sizes.ImportRounds
+            $s = Invoke-Interleaved 'import' (Add-Compared $contenders) $Sizes.ImportRounds
             $bench = '3. Import and first use'
             Add-Rows $bench 'seconds, whole process (lower is better)' $s $contenders[0].Name { param($x) $x.wall } `
                 @{ $contenders[2].Name = '≤ 1.10× bare start'; $contenders[3].Name = '≤ 1.15× bare start' }
+            Add-ComparedNotes $bench $s (Add-Compared $contenders) 'speed (1/seconds)' { param($x) 1 / $x.wall }
             $Notes.Add(('Import: {0}× bare start (a one-cmdlet binary module: {2}×); import + Get-SmtpReplyCode 550: {1}× bare start.' -f
                     (Format-Number (Get-MedianRatio $s $contenders[2].Name $contenders[0].Name { param($x) $x.wall })),
                     (Format-Number (Get-MedianRatio $s $contenders[3].Name $contenders[0].Name { param($x) $x.wall })),
@@ -402,19 +509,20 @@ try {
                     @{ Name = 'MailKit 4.18.2, attachment streamed from disk'; Run = {
                             $r = Invoke-Timed 'dotnet' @($mailKit, 'large', '127.0.0.1', "$sinkPort", $largeFile)
                             @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
-                    @{ Name = 'Send-SmtpMessage -Attachments'; Run = {
-                            $r = Invoke-PwshChild @{ Case = 'SendLarge'; ModulePath = $ModulePath; Port = $sinkPort; File = $largeFile }
+                    @{ Name = 'Send-SmtpMessage -Attachments'; Ours = $true; Run = {
+                            $r = Invoke-PwshChild @{ Case = 'SendLarge'; ModulePath = $CurrentModule; Port = $sinkPort; File = $largeFile }
                             @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
                     @{ Name = 'bare pwsh (peak RSS reference)'; Run = {
                             $r = Invoke-Pwsh @('-c',
                                 "'vmhwm_kib=' + ([IO.File]::ReadAllLines('/proc/self/status') -match '^VmHWM' -replace '\D', '')")
                             @{ inproc = [double]::NaN; whole = [double]::NaN; rss = $r.vmhwm_kib / 1024 } } }
                 )
-                $s = Invoke-Interleaved "large $mib MiB" $contenders $Sizes.Rounds
+                $s = Invoke-Interleaved "large $mib MiB" (Add-Compared $contenders) $Sizes.Rounds
                 $bench = "4. Large message ($mib MiB attachment)"
                 $ours = $contenders[1].Name
                 Add-Rows $bench 'MiB/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× MailKit' }
                 Add-Rows $bench 'MiB/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 1.0× MailKit' }
+                Add-ComparedNotes $bench $s (Add-Compared $contenders) 'MiB/s in process' { param($x) $x.inproc }
                 Add-Rows $bench 'peak RSS MiB (VmHWM)' $s $contenders[2].Name { param($x) $x.rss } `
                     @{ $ours = '≤ bare pwsh + 64 MiB' } -Delta
                 $Notes.Add(('Large {0} MiB: Send-SmtpMessage {1}× MailKit speed in process; peak RSS {2} MiB over bare pwsh.' -f $mib,
@@ -453,8 +561,8 @@ try {
                 @{ Name = 'DnsClient 1.8.0 loop, 32 concurrent'; Run = {
                         $r = Invoke-Timed 'dotnet' @($dnsBaseline, $dnsServer, $domainFile, '32')
                         @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
-                @{ Name = "Resolve-MailExchanger, $domainN piped"; Run = {
-                        $r = Invoke-PwshChild @{ Case = 'ResolveBulk'; ModulePath = $ModulePath; File = $domainFile; DnsServer = $dnsServer }
+                @{ Name = "Resolve-MailExchanger, $domainN piped"; Ours = $true; Run = {
+                        $r = Invoke-PwshChild @{ Case = 'ResolveBulk'; ModulePath = $CurrentModule; File = $domainFile; DnsServer = $dnsServer }
                         @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
             )
             if ($dig) {
@@ -462,11 +570,12 @@ try {
                         $r = Invoke-Timed 'bash' @('-c', "'$dig' @127.0.0.1 -p $dnsPort -f '$digFile' +noall +answer > /dev/null")
                         @{ inproc = [double]::NaN; whole = $domainN / $r.wall } } }
             }
-            $s = Invoke-Interleaved 'mx' $contenders $Sizes.Rounds
+            $s = Invoke-Interleaved 'mx' (Add-Compared $contenders) $Sizes.Rounds
             $bench = "5. Bulk MX ($domainN domains)"
             $ours = $contenders[1].Name
-            Add-Rows $bench 'domains/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 0.8× DnsClient' }
-            Add-Rows $bench 'domains/s whole process' $s $contenders[0].Name { param($x) $x.whole } @{ $ours = '≥ 0.8× DnsClient' }
+            Add-Rows $bench 'domains/s in process' $s $contenders[0].Name { param($x) $x.inproc } @{ $ours = '≥ 1.0× DnsClient' }
+            Add-Rows $bench 'domains/s whole process' $s $contenders[0].Name { param($x) $x.whole }
+            Add-ComparedNotes $bench $s (Add-Compared $contenders) 'domains/s in process' { param($x) $x.inproc }
             $note = 'Bulk MX: Resolve-MailExchanger {0}× DnsClient in process, {1}× whole process' -f
                 (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.inproc })),
                 (Format-Number (Get-MedianRatio $s $ours $contenders[0].Name { param($x) $x.whole }))
@@ -491,7 +600,7 @@ try {
         "(Send-MailMessage $($Sizes.SendMailMessages)), reply parsing $($Sizes.ReplyLines) lines, large " +
         "$(($Sizes.LargeMiB | ForEach-Object { "$_ MiB" }) -join ' and '), MX $($Sizes.Domains) domains; " +
         "$($Sizes.Rounds) rounds after a warm-up (import: $($Sizes.ImportRounds)); medians, min–max over rounds, ratio to " +
-        "the baseline paired round by round. PowerShell: ``$($Pwsh -join ' ')``. " +
+        "the baseline paired round by round. PowerShell contenders run in $PwshLabel. " +
         "$([Environment]::ProcessorCount) CPUs, $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC.")
     $lines.Add('')
     $lines.Add('| Benchmark | Contender | Metric | Median | Min–max | Ratio (median, min–max) | Target |')

@@ -12,7 +12,9 @@ Nothing outside -OutDir and a temporary folder is changed.
 
 .EXAMPLE
 dotnet pwsh tests/bench/New-ReadyToRunPwsh.ps1
-dotnet pwsh tests/bench/Invoke-Benchmarks.ps1 -ModulePath out/SmtpTools -Full -Pwsh dotnet, out/pwsh-r2r/pwsh.dll
+dotnet out/pwsh-r2r/pwsh.dll -NoProfile -c exit
+
+Invoke-Benchmarks.ps1 calls this script itself the first time (and whenever the PowerShell it runs under changes).
 #>
 [CmdletBinding()]
 param(
@@ -64,6 +66,8 @@ try {
             Write-Warning "crossgen2 could not compile $($dll.Name); it stays IL only."
         }
     }
+    # Invoke-Benchmarks.ps1 reuses the copy while this line matches the PowerShell it runs under.
+    Set-Content -LiteralPath (Join-Path $OutDir 'made-from.txt') -Value "$PSHOME $($PSVersionTable.PSVersion)"
     Write-Host "ReadyToRun PowerShell in $OutDir ($($targets.Count) assemblies compiled). Run it as: dotnet $(Join-Path $OutDir 'pwsh.dll')"
 }
 finally {
