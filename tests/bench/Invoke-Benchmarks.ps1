@@ -70,7 +70,7 @@ if ($Rounds -gt 0) { $Sizes.Rounds = $Rounds; $Sizes.ImportRounds = $Rounds }
 if ($Pwsh.Count -eq 1 -and $Pwsh[0] -eq 'ReadyToRun') {
     $r2rDir = Join-Path $Root 'out/pwsh-r2r'
     $stamp = Join-Path $r2rDir 'made-from.txt'
-    $source = "$PSHOME $($PSVersionTable.PSVersion)"
+    $source = "$PSHOME $($PSVersionTable.PSVersion) all"
     # Running inside the copy itself: it is what we want, and it must not be rebuilt over itself.
     $inCopy = (Test-Path $r2rDir) -and [IO.Path]::GetFullPath($PSHOME).TrimEnd('/') -eq (Resolve-Path $r2rDir).Path.TrimEnd('/')
     if (-not $inCopy -and -not ((Test-Path $stamp) -and (Get-Content -LiteralPath $stamp -Raw).Trim() -eq $source)) {

@@ -6,8 +6,9 @@ them, for Invoke-Benchmarks.ps1 -Pwsh.
 .DESCRIPTION
 The PowerShell dotnet tool pinned in .config/dotnet-tools.json ships its assemblies as IL only, so every PowerShell
 method is compiled at run time: a bare start takes about three times as long as with the same PowerShell
-precompiled. This script copies $PSHOME to -OutDir and compiles System.Management.Automation, the Microsoft.PowerShell
-assemblies and pwsh itself with crossgen2, which the .NET SDK restores from NuGet for a throwaway ReadyToRun publish.
+precompiled. This script copies $PSHOME to -OutDir and compiles every assembly there that is IL only (PowerShell's
+own and the libraries it ships) with crossgen2, which the .NET SDK restores from NuGet for a throwaway ReadyToRun
+publish.
 Nothing outside -OutDir and a temporary folder is changed.
 
 .EXAMPLE
@@ -53,9 +54,15 @@ try {
     Copy-Item -Recurse $PSHOME $OutDir
     $OutDir = (Resolve-Path $OutDir).Path
     $os, $arch = $rid -split '-', 2
-    $targets = Get-ChildItem $OutDir -Filter *.dll |
-        Where-Object { $_.BaseName -like 'System.Management.Automation' -or $_.BaseName -like 'Microsoft.PowerShell.*' -or
-            $_.BaseName -eq 'pwsh' }
+    # Every IL-only assembly of PowerShell's folder, its dependencies too (Newtonsoft.Json, ApplicationInsights for
+    # its telemetry...): a ReadyToRun publish, which is how PowerShell's packages are made, compiles them all.
+    $targets = Get-ChildItem $OutDir -Filter *.dll | Where-Object {
+        $file = [IO.File]::OpenRead($_.FullName)
+        try {
+            $pe = [Reflection.PortableExecutable.PEReader]::new($file)
+            $pe.HasMetadata -and $pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -eq 0
+        } catch [BadImageFormatException] { $false } finally { $file.Dispose() }
+    }
     foreach ($dll in $targets) {
         $il = Join-Path $work $dll.Name
         Move-Item $dll.FullName $il
@@ -67,7 +74,7 @@ try {
         }
     }
     # Invoke-Benchmarks.ps1 reuses the copy while this line matches the PowerShell it runs under.
-    Set-Content -LiteralPath (Join-Path $OutDir 'made-from.txt') -Value "$PSHOME $($PSVersionTable.PSVersion)"
+    Set-Content -LiteralPath (Join-Path $OutDir 'made-from.txt') -Value "$PSHOME $($PSVersionTable.PSVersion) all"
     Write-Host "ReadyToRun PowerShell in $OutDir ($($targets.Count) assemblies compiled). Run it as: dotnet $(Join-Path $OutDir 'pwsh.dll')"
 }
 finally {
