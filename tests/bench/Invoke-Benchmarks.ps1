@@ -166,10 +166,20 @@ function Add-ComparedNotes([string] $Benchmark, $Samples, [object[]] $Contenders
         $a = @($Samples[$c.ComparedWith] | ForEach-Object { [double](& $Metric $_) })
         $b = @($Samples[$c.Name] | ForEach-Object { [double](& $Metric $_) })
         $ratios = @(for ($i = 0; $i -lt $a.Count; $i++) { $a[$i] / $b[$i] })
-        $Notes.Add(('A/B {0}, {1}, {2}: this build {3}× the compared build ({4}–{5}, {6} rounds).' -f $Benchmark,
-                $c.ComparedWith, $MetricName, (Format-Number (Get-Median $ratios)),
-                (Format-Number ($ratios | Measure-Object -Minimum).Minimum),
-                (Format-Number ($ratios | Measure-Object -Maximum).Maximum), $ratios.Count))
+        $note = 'A/B {0}, {1}, {2}: this build {3}× the compared build ({4}–{5}, {6} rounds)' -f $Benchmark,
+            $c.ComparedWith, $MetricName, (Format-Number (Get-Median $ratios)),
+            (Format-Number ($ratios | Measure-Object -Minimum).Minimum),
+            (Format-Number ($ratios | Measure-Object -Maximum).Maximum), $ratios.Count
+        # CPU seconds of the measured work: steadier than wall time when other work shares the cores.
+        $cpuA = @($Samples[$c.ComparedWith] | ForEach-Object { if ($_.ContainsKey('cpu') -and $_.cpu) { [double]$_.cpu } })
+        $cpuB = @($Samples[$c.Name] | ForEach-Object { if ($_.ContainsKey('cpu') -and $_.cpu) { [double]$_.cpu } })
+        if ($cpuA.Count -eq $a.Count -and $cpuB.Count -eq $a.Count -and $a.Count -gt 0) {
+            $cpuRatios = @(for ($i = 0; $i -lt $a.Count; $i++) { $cpuA[$i] / $cpuB[$i] })
+            $note += '; CPU time {0}× the compared build''s ({1}–{2}, lower is better)' -f (Format-Number (Get-Median $cpuRatios)),
+                (Format-Number ($cpuRatios | Measure-Object -Minimum).Minimum),
+                (Format-Number ($cpuRatios | Measure-Object -Maximum).Maximum)
+        }
+        $Notes.Add($note + '.')
     }
 }
 
@@ -394,10 +404,10 @@ try {
             $contenders = @(
                 @{ Name = 'MailKit 4.18.2 loop, one connection'; Run = {
                         $r = Invoke-Timed 'dotnet' @($mailKit, 'bulk', '127.0.0.1', "$sinkPort", "$bulkN", '1024')
-                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall; cpu = $r.cpu } } }
                 @{ Name = "Send-SmtpMessage, $bulkN piped into one call"; Ours = $true; Run = {
                         $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $CurrentModule; Port = $sinkPort; Count = $bulkN }
-                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall; cpu = $r.cpu } } }
                 @{ Name = 'smtp-source -s 1 -d (C)'; Run = {
                         $r = Invoke-Timed 'smtp-source' @('-s', '1', '-d', '-m', "$bulkN", '-l', '1024', '-f', 'bench@smtptools.test',
                             '-t', 'sink@smtptools.test', "127.0.0.1:$sinkPort")
@@ -424,11 +434,11 @@ try {
             $contenders = @(
                 @{ Name = 'MailKit 4.18.2, 4 connections (4 threads)'; Run = {
                         $r = Invoke-Timed 'dotnet' @($mailKit, 'bulk', '127.0.0.1', "$sinkPort", "$bulkN", '1024', '4')
-                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall; cpu = $r.cpu } } }
                 @{ Name = "Send-SmtpMessage -ThrottleLimit 4, $bulkN piped"; Ours = $true; Run = {
                         $r = Invoke-PwshChild @{ Case = 'SendBulk'; ModulePath = $CurrentModule; Port = $sinkPort; Count = $bulkN
                             Throttle = 4 }
-                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall } } }
+                        @{ inproc = $bulkN / $r.seconds; whole = $bulkN / $r.wall; cpu = $r.cpu } } }
             )
             $s = Invoke-Interleaved 'bulk, 4 connections' (Add-Compared $contenders) $Sizes.Rounds
             $ours = $contenders[1].Name
@@ -450,13 +460,13 @@ try {
             $contenders = @(
                 @{ Name = 'Get-Content | Select-String (regex reference)'; Run = {
                         $r = Invoke-PwshChild @{ Case = 'ReplySelectString'; File = $replyFile }
-                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
+                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall; cpu = $r.cpu } } }
                 @{ Name = 'Get-Content | Get-SmtpReplyCode'; Ours = $true; Run = {
                         $r = Invoke-PwshChild @{ Case = 'ReplyPipeline'; ModulePath = $CurrentModule; File = $replyFile }
-                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
+                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall; cpu = $r.cpu } } }
                 @{ Name = 'Get-SmtpReplyCode -Reply (Get-Content)'; Ours = $true; Run = {
                         $r = Invoke-PwshChild @{ Case = 'ReplyParameter'; ModulePath = $CurrentModule; File = $replyFile }
-                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall } } }
+                        @{ inproc = $replyN / $r.seconds; whole = $replyN / $r.wall; cpu = $r.cpu } } }
             )
             $s = Invoke-Interleaved 'reply' (Add-Compared $contenders) $Sizes.Rounds
             $bench = "2. Reply parsing ($replyN lines)"
@@ -508,10 +518,10 @@ try {
                 $contenders = @(
                     @{ Name = 'MailKit 4.18.2, attachment streamed from disk'; Run = {
                             $r = Invoke-Timed 'dotnet' @($mailKit, 'large', '127.0.0.1', "$sinkPort", $largeFile)
-                            @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
+                            @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024; cpu = $r.cpu } } }
                     @{ Name = 'Send-SmtpMessage -Attachments'; Ours = $true; Run = {
                             $r = Invoke-PwshChild @{ Case = 'SendLarge'; ModulePath = $CurrentModule; Port = $sinkPort; File = $largeFile }
-                            @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024 } } }
+                            @{ inproc = $mib / $r.seconds; whole = $mib / $r.wall; rss = $r.vmhwm_kib / 1024; cpu = $r.cpu } } }
                     @{ Name = 'bare pwsh (peak RSS reference)'; Run = {
                             $r = Invoke-Pwsh @('-c',
                                 "'vmhwm_kib=' + ([IO.File]::ReadAllLines('/proc/self/status') -match '^VmHWM' -replace '\D', '')")
@@ -560,10 +570,10 @@ try {
             $contenders = @(
                 @{ Name = 'DnsClient 1.8.0 loop, 32 concurrent'; Run = {
                         $r = Invoke-Timed 'dotnet' @($dnsBaseline, $dnsServer, $domainFile, '32')
-                        @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
+                        @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall; cpu = $r.cpu } } }
                 @{ Name = "Resolve-MailExchanger, $domainN piped"; Ours = $true; Run = {
                         $r = Invoke-PwshChild @{ Case = 'ResolveBulk'; ModulePath = $CurrentModule; File = $domainFile; DnsServer = $dnsServer }
-                        @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall } } }
+                        @{ inproc = $domainN / $r.seconds; whole = $domainN / $r.wall; cpu = $r.cpu } } }
             )
             if ($dig) {
                 $contenders += @{ Name = 'dig -f (MX queries only, sequential)'; Run = {
