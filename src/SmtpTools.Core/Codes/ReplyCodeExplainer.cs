@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace SmtpTools.Core.Codes
 {
@@ -41,10 +44,26 @@ namespace SmtpTools.Core.Codes
                 return true;
             }
             if (!EnhancedStatusCode.IsValid(t)) return false;
+            // Already in normal form (no zero leading a number), as servers send it: no copy.
+            if (!HasLeadingZero(t))
+            {
+                normalized = t;
+                return true;
+            }
             string[] parts = t.Split('.');
             normalized = parts[0] + "." + int.Parse(parts[1], CultureInfo.InvariantCulture) + "." +
                 int.Parse(parts[2], CultureInfo.InvariantCulture);
             return true;
+        }
+
+        // "5.01.1" or "5.1.00": a number of two or more digits starting with 0 (IsValid has checked the shape).
+        private static bool HasLeadingZero(string code)
+        {
+            for (int i = 1; i + 2 < code.Length; i++)
+            {
+                if (code[i] == '.' && code[i + 1] == '0' && code[i + 2] != '.') return true;
+            }
+            return false;
         }
 
         /// <summary>Explains a reply code, with an enhanced code when one is known.</summary>
@@ -92,6 +111,39 @@ namespace SmtpTools.Core.Codes
             string? text = replyObject == null ? null : string.Join(" ", replyObject.Lines);
             string? reply = replyObject == null ? null : string.Join("\n", replyObject.RawLines);
             ReplyCodeCatalog catalog = ReplyCodeCatalog.Instance;
+            IReadOnlyList<BasicCodeRow>? rows = null;
+            BasicCodeRow? chosen = null;
+            if (code.HasValue && catalog.BasicByCode.TryGetValue(code.Value, out rows))
+                chosen = ChooseRow(rows, enhanced, text);
+            // Everything but the vendor rows and the reply itself follows from the codes, the meaning chosen and the
+            // language, and a log repeats few of those: made once per combination instead of once per line.
+            var key = new ExplanationKey(code ?? -1, enhanced, chosen, language);
+            if (!Explanations.TryGetValue(key, out Explanation? e))
+            {
+                e = Compose(catalog, code, enhanced, rows, chosen, language);
+                // Bounded: every enhanced code a hostile input can make up would otherwise stay in memory.
+                if (Interlocked.Increment(ref _explanationCount) <= MaxExplanations) Explanations.TryAdd(key, e);
+            }
+
+            IReadOnlyList<SmtpVendorStatus> vendors = MatchVendors(catalog, code, enhanced, text, reply, language,
+                out string? vendorName);
+            // What the provider means by its reply beats what the registry means by the code it chose: Microsoft's
+            // 5.7.30 is about basic authentication, the registry's about REQUIRETLS.
+            string meaning = replyObject != null && vendors.Count > 0 ? vendors[0].Meaning : e.Meaning;
+            return new SmtpReplyCode(code, e.Class, e.Category, enhanced, e.EnhancedClassMeaning,
+                e.EnhancedSubjectMeaning, e.EnhancedDetailMeaning, e.EnhancedMeaning, e.IsKnown, meaning,
+                e.CodeMeaning, e.OtherMeanings, e.Description, vendors.Count > 0 ? vendors[0] : null, vendors,
+                vendorName, e.DefinedBy, e.Source, e.EnhancedSource, e.Language, reply);
+        }
+
+        private const int MaxExplanations = 4096;
+        private static int _explanationCount;
+        private static readonly ConcurrentDictionary<ExplanationKey, Explanation> Explanations =
+            new ConcurrentDictionary<ExplanationKey, Explanation>();
+
+        private static Explanation Compose(ReplyCodeCatalog catalog, int? code, string? enhanced,
+            IReadOnlyList<BasicCodeRow>? rows, BasicCodeRow? chosen, ReplyLanguage language)
+        {
             bool zh = language == ReplyLanguage.Chinese;
             var description = new List<string>();
 
@@ -109,10 +161,9 @@ namespace SmtpTools.Core.Codes
                 category = ReplyTexts.CategoryOf(c);
                 description.Add(ReplyTexts.ClassSentence(cls.Value, language));
                 description.Add(ReplyTexts.CategorySentence(c, language));
-                if (catalog.BasicByCode.TryGetValue(c, out IReadOnlyList<BasicCodeRow>? rows))
+                if (rows != null && chosen != null)
                 {
                     isKnown = true;
-                    BasicCodeRow chosen = ChooseRow(rows, enhanced, text);
                     codeMeaning = Text(chosen.Meaning, chosen.Chinese, language);
                     definedBy = chosen.DefinedBy;
                     source = chosen.Source;
@@ -186,15 +237,88 @@ namespace SmtpTools.Core.Codes
             string meaning = (vagueDetail && codeMeaning != null ? null : enhancedDetailMeaning) ?? codeMeaning ??
                 enhancedMeaning!;
 
-            IReadOnlyList<SmtpVendorStatus> vendors = MatchVendors(catalog, code, enhanced, text, reply, language,
-                out string? vendorName);
-            // What the provider means by its reply beats what the registry means by the code it chose: Microsoft's
-            // 5.7.30 is about basic authentication, the registry's about REQUIRETLS.
-            if (replyObject != null && vendors.Count > 0) meaning = vendors[0].Meaning;
-            return new SmtpReplyCode(code, cls, category, enhanced, enhancedClassMeaning, enhancedSubjectMeaning,
-                enhancedDetailMeaning, enhancedMeaning, isKnown, meaning, codeMeaning, otherMeanings,
-                string.Join(zh ? string.Empty : " ", description), vendors.FirstOrDefault(), vendors, vendorName,
-                definedBy, source, enhancedSource, ReplyTexts.Tag(language), reply);
+            // Shared by every result made from this explanation, so nobody can change it through one of them.
+            IReadOnlyList<string> others = otherMeanings.Count == 0
+                ? (IReadOnlyList<string>)Array.Empty<string>()
+                : otherMeanings.AsReadOnly();
+            return new Explanation(cls, category, enhancedClassMeaning, enhancedSubjectMeaning, enhancedDetailMeaning,
+                enhancedMeaning, isKnown, meaning, codeMeaning, others,
+                string.Join(zh ? string.Empty : " ", description), definedBy, source, enhancedSource,
+                ReplyTexts.Tag(language));
+        }
+
+        private readonly struct ExplanationKey : IEquatable<ExplanationKey>
+        {
+            private readonly int _code;
+            private readonly string? _enhanced;
+            private readonly BasicCodeRow? _row;
+            private readonly ReplyLanguage _language;
+
+            internal ExplanationKey(int code, string? enhanced, BasicCodeRow? row, ReplyLanguage language)
+            {
+                _code = code;
+                _enhanced = enhanced;
+                _row = row;
+                _language = language;
+            }
+
+            public bool Equals(ExplanationKey other) => _code == other._code && _language == other._language &&
+                ReferenceEquals(_row, other._row) && string.Equals(_enhanced, other._enhanced, StringComparison.Ordinal);
+
+            public override bool Equals(object? obj) => obj is ExplanationKey other && Equals(other);
+
+            public override int GetHashCode()
+            {
+                unchecked
+                {
+                    int hash = _code * 31 + (int)_language;
+                    hash = hash * 31 + (_enhanced == null ? 0 : StringComparer.Ordinal.GetHashCode(_enhanced));
+                    return hash * 31 + (_row == null ? 0 : RuntimeHelpers.GetHashCode(_row));
+                }
+            }
+        }
+
+        /// <summary>The parts of a <see cref="SmtpReplyCode"/> that do not depend on the reply's own text.</summary>
+        private sealed class Explanation
+        {
+            internal Explanation(SmtpReplyClass? cls, SmtpReplyCategory? category, string? enhancedClassMeaning,
+                string? enhancedSubjectMeaning, string? enhancedDetailMeaning, string? enhancedMeaning, bool isKnown,
+                string meaning, string? codeMeaning, IReadOnlyList<string> otherMeanings, string description,
+                string? definedBy, string? source, string? enhancedSource, string language)
+            {
+                Class = cls;
+                Category = category;
+                EnhancedClassMeaning = enhancedClassMeaning;
+                EnhancedSubjectMeaning = enhancedSubjectMeaning;
+                EnhancedDetailMeaning = enhancedDetailMeaning;
+                EnhancedMeaning = enhancedMeaning;
+                IsKnown = isKnown;
+                Meaning = meaning;
+                CodeMeaning = codeMeaning;
+                OtherMeanings = otherMeanings;
+                Description = description;
+                DefinedBy = definedBy;
+                Source = source;
+                EnhancedSource = enhancedSource;
+                Language = language;
+            }
+
+            internal SmtpReplyClass? Class { get; }
+            internal SmtpReplyCategory? Category { get; }
+            internal string? EnhancedClassMeaning { get; }
+            internal string? EnhancedSubjectMeaning { get; }
+            internal string? EnhancedDetailMeaning { get; }
+            internal string? EnhancedMeaning { get; }
+            internal bool IsKnown { get; }
+            /// <summary>The registry's meaning, before a vendor's takes its place.</summary>
+            internal string Meaning { get; }
+            internal string? CodeMeaning { get; }
+            internal IReadOnlyList<string> OtherMeanings { get; }
+            internal string Description { get; }
+            internal string? DefinedBy { get; }
+            internal string? Source { get; }
+            internal string? EnhancedSource { get; }
+            internal string Language { get; }
         }
 
         private static string EnhancedFallback(string? classMeaning, string? subjectMeaning, ReplyLanguage language)

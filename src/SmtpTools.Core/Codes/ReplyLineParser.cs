@@ -189,6 +189,11 @@ namespace SmtpTools.Core.Codes
             return candidate[0] - '0' == code / 100 ? candidate : null;
         }
 
+        /// <summary>The reply of one line that is complete on its own (its <see cref="ReplyLine.IsLast"/> is true):
+        /// what <see cref="ParseEach"/> makes of that line alone.</summary>
+        internal static SmtpReply FromLine(ReplyLine line) =>
+            new SmtpReply(line.Code, new[] { line.Text }, FindEnhanced(line.Code, line.Text), new[] { line.Raw });
+
         private static SmtpReply Build(List<ReplyLine> lines)
         {
             var texts = new string[lines.Count];

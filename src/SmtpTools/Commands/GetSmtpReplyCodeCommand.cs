@@ -186,12 +186,25 @@ namespace SmtpTools.Commands
             }
             // Lines piped one by one (Get-Content bounce.txt | Get-SmtpReplyCode): collect a multi-line reply's
             // continuation lines until its last line arrives. RFC 5321 §4.2.1: "250-" continues, "250 " ends.
-            foreach (string line in ReplyLineParser.SplitLines(text))
+            if (text.IndexOf('\n') < 0 && text.IndexOf('\r') < 0)
             {
-                _pending.Add(line);
-                if (!ReplyLineParser.TryParseLine(line, out ReplyLineParser.ReplyLine parsed) || parsed.IsLast)
-                    FlushPending();
+                WriteLine(text);
+                return;
             }
+            foreach (string line in ReplyLineParser.SplitLines(text)) WriteLine(line);
+        }
+
+        private void WriteLine(string line)
+        {
+            bool ok = ReplyLineParser.TryParseLine(line, out ReplyLineParser.ReplyLine parsed);
+            if (ok && parsed.IsLast && _pending.Count == 0)
+            {
+                // A whole reply on one line, the usual case in a log: explained from this parse, not a second one.
+                WriteObject(ReplyCodeExplainer.ExplainReply(ReplyLineParser.FromLine(parsed), _language));
+                return;
+            }
+            _pending.Add(line);
+            if (!ok || parsed.IsLast) FlushPending();
         }
 
         private void FlushPending()

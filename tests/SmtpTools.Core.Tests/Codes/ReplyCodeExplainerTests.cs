@@ -311,5 +311,31 @@ namespace SmtpTools.Core.Tests.Codes
             Assert.Contains("Set-CASMailbox", result.Vendor.WhatToDo);
             Assert.Contains("只为发信邮箱启用", result.Vendor.WhatToDo);
         }
+            [Fact]
+        public void ExplainReply_SameCodesTwice_EqualTextsButEachWithItsOwnReplyAndVendors()
+        {
+            SmtpReplyCode first = Line("550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown");
+            SmtpReplyCode second = Line("550 5.1.1 The email account that you tried to reach does not exist. - gsmtp");
+
+            Assert.Equal(first.Description, second.Description);
+            Assert.Equal(first.CodeMeaning, second.CodeMeaning);
+            Assert.NotEqual(first.Reply, second.Reply);
+            Assert.Contains(second.VendorMatches, v => v.Vendor == "Google");
+            Assert.DoesNotContain(first.VendorMatches, v => v.Vendor == "Google");
+            // Texts shared between results cannot be changed through one of them.
+            Assert.Throws<NotSupportedException>(() =>
+                ((System.Collections.Generic.IList<string>)Line("530 5.7.0 Must issue a STARTTLS command first")
+                    .OtherMeanings).Add("x"));
+        }
+
+        [Theory]
+        [InlineData("550 5.01.001 x", "5.1.1")]
+        [InlineData("550 5.1.10 x", "5.1.10")]
+        [InlineData("550 5.0.0 x", "5.0.0")]
+        [InlineData("450 4.00.0 x", "4.0.0")]
+        public void ExplainReply_EnhancedWithOrWithoutLeadingZeros_IsNormalized(string line, string expected)
+        {
+            Assert.Equal(expected, Line(line).EnhancedCode);
+        }
     }
 }
