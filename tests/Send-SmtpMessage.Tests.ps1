@@ -320,7 +320,7 @@ Describe 'Send-SmtpMessage' {
     }
 
     Context 'records of a batch: a bad row is its own error, the batch goes on' {
-        # With several connections the workers compose the messages; each row is still checked as it comes.
+        # Several connections: each row is still checked as it comes, and a bad one is its own error.
         It 'sends the 7 good rows of 10, and writes one error per bad row with the row as its target (-ThrottleLimit <Throttle>)' -TestCases @(
             @{ Throttle = 1 }, @{ Throttle = 4 }
         ) {

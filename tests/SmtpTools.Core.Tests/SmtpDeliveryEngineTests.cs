@@ -67,50 +67,6 @@ namespace SmtpTools.Core.Tests
         }
 
         [Fact]
-        public async Task EnqueueToCompose_TwoWorkers_ComposesOnTheWorkersAndReportsACompositionErrorAsItsOwn()
-        {
-            string marker = Guid.NewGuid().ToString("N");
-            int caller = Environment.CurrentManagedThreadId;
-            var composedOn = new ConcurrentBag<int>();
-            var reports = new ConcurrentDictionary<int, SmtpDeliveryReport>();
-            var broken = new SmtpMessageException(SmtpMessageError.AttachmentUnreadable, "Attachments", "locked.pdf",
-                "The attachment file 'locked.pdf' given in -Attachments cannot be read.", "Close it.");
-            using (var workers = new SmtpDeliveryEngine(Options(_peers.Host, _peers.SmtpPort), 2, CancellationToken.None))
-            {
-                for (int i = 0; i < 6; i++)
-                {
-                    int n = i;
-                    MessageComposer.MessagePlan plan = MessageComposer.Plan(new MessageSpec
-                    {
-                        From = "a@example.test",
-                        To = new List<string> { "b@example.test" },
-                        Subject = $"{marker} composed {n}",
-                        Body = "Composed by the worker that sends it.",
-                    });
-                    workers.Enqueue(ct =>
-                    {
-                        composedOn.Add(Environment.CurrentManagedThreadId);
-                        if (n == 3) throw broken;
-                        return MessageComposer.ComposeAsync(plan, ct).GetAwaiter().GetResult();
-                    }, n, report => reports[(int)report.Tag!] = report);
-                }
-                workers.Complete();
-                workers.Join();
-            }
-
-            Assert.DoesNotContain(caller, composedOn);
-            Assert.Equal(6, reports.Count);
-            Assert.Same(broken, reports[3].Error);
-            Assert.Empty(reports[3].Outcomes);
-            foreach (int n in new[] { 0, 1, 2, 4, 5 })
-            {
-                Assert.Null(reports[n].Error);
-                Assert.Equal(SmtpSendStatus.Sent, reports[n].Outcomes.Single().Result.Status);
-                await _peers.WaitForMessageAsync($"{marker} composed {n}");
-            }
-        }
-
-        [Fact]
         public async Task Dispose_WhileAServerStalls_CancelsTheSendAndReportsIt()
         {
             using ScriptedSmtpServer server = SmtpSessionTests.Replay("stall-after-ehlo");

@@ -41,28 +41,8 @@ namespace SmtpTools.Core.Mime
         {
             if (spec is null) throw new ArgumentNullException(nameof(spec));
             cancellationToken.ThrowIfCancellationRequested();
-            return ComposeAsync(Plan(spec), cancellationToken);
-        }
-
-        /// <summary>Checks everything about the spec that needs no file opened, and keeps what it found, so that
-        /// <see cref="ComposeAsync(MessagePlan, CancellationToken)"/> can build the message later, on another thread.
-        /// The spec must not change in between.</summary>
-        /// <exception cref="SmtpMessageException">The first problem found.</exception>
-        internal static MessagePlan Plan(MessageSpec spec)
-        {
-            if (spec is null) throw new ArgumentNullException(nameof(spec));
             MessageEncoding.EnsureCodePages();
-            return new MessagePlan(spec, Check(spec));
-        }
-
-        /// <summary>Builds a checked message: opens the attachments and serializes it (a small one) or measures it.
-        /// Safe on any thread, one plan at a time.</summary>
-        /// <exception cref="SmtpMessageException">An attachment cannot be opened.</exception>
-        internal static Task<MimeMessageContent> ComposeAsync(MessagePlan plan, CancellationToken cancellationToken)
-        {
-            if (plan is null) throw new ArgumentNullException(nameof(plan));
-            cancellationToken.ThrowIfCancellationRequested();
-            MimeMessageContent content = Build(plan.Spec, plan.Checked);
+            MimeMessageContent content = Build(spec);
             try
             {
                 content.ComputeSizeFromFileLengths();
@@ -85,23 +65,7 @@ namespace SmtpTools.Core.Mime
             Check(spec);
         }
 
-        /// <summary>A message spec that passed <see cref="Plan"/>, with its envelope recipients.</summary>
-        internal sealed class MessagePlan
-        {
-            internal MessagePlan(MessageSpec spec, CheckedSpec checkedSpec)
-            {
-                Spec = spec;
-                Checked = checkedSpec;
-            }
-
-            internal MessageSpec Spec { get; }
-            internal CheckedSpec Checked { get; }
-
-            /// <summary>RCPT TO addresses, as the envelope of the built message will have them.</summary>
-            internal IReadOnlyList<string> Recipients => Checked.Recipients;
-        }
-
-        internal sealed class CheckedSpec
+        private sealed class CheckedSpec
         {
             public Encoding Encoding = new UTF8Encoding(false);
             public MailboxText From;
@@ -347,8 +311,9 @@ namespace SmtpTools.Core.Mime
             return normalized.ToString();
         }
 
-        private static MimeMessageContent Build(MessageSpec spec, CheckedSpec c)
+        private static MimeMessageContent Build(MessageSpec spec)
         {
+            CheckedSpec c = Check(spec);
             Encoding encoding = c.Encoding;
             var owned = new List<IDisposable>();
             var fileParts = new List<KeyValuePair<object, long>>();

@@ -26,8 +26,7 @@ namespace SmtpTools.Core.Smtp
     }
 
     /// <summary>
-    /// The delivery engine behind Send-SmtpMessage: takes messages (composed, or to be composed by the worker that
-    /// takes them) and delivers each by the options' route
+    /// The delivery engine behind Send-SmtpMessage: takes composed messages and delivers each by the options' route
     /// (smart host, the recipients' mail exchangers, or a pickup folder) on worker threads, one connection each, while
     /// the caller goes on composing the next. Each worker keeps its own <see cref="SmtpSubmitter"/> (connection and
     /// login reused between messages) and sends one message at a time; with one worker, reports come in input order.
@@ -68,17 +67,7 @@ namespace SmtpTools.Core.Smtp
         /// report; the content is disposed just before.
         /// </summary>
         internal void Enqueue(MimeMessageContent content, object? tag, Action<SmtpDeliveryReport> completed) =>
-            _jobs.Add(new Job(content, null, tag, completed));
-
-        /// <summary>
-        /// Queues a message that the worker composes itself before sending it: with several connections the
-        /// composing (MimeKit, serialization) then runs on several threads instead of all on the caller's. What
-        /// <paramref name="compose"/> throws (an SmtpMessageException for an attachment that cannot be opened) is
-        /// the report's error.
-        /// </summary>
-        internal void Enqueue(Func<CancellationToken, MimeMessageContent> compose, object? tag,
-            Action<SmtpDeliveryReport> completed) =>
-            _jobs.Add(new Job(null, compose, tag, completed));
+            _jobs.Add(new Job(content, tag, completed));
 
         /// <summary>No more messages: the workers deliver what is queued, close their connections and end.</summary>
         internal void Complete()
@@ -100,7 +89,7 @@ namespace SmtpTools.Core.Smtp
             _cancel.Cancel();
             Join();
             // Messages that no worker took any more still hold their attachment files open.
-            while (_jobs.TryTake(out Job job)) job.Content?.Dispose();
+            while (_jobs.TryTake(out Job job)) job.Content.Dispose();
             _jobs.Dispose();
             _cancel.Dispose();
         }
@@ -114,11 +103,9 @@ namespace SmtpTools.Core.Smtp
                 {
                     IReadOnlyList<SmtpSubmitOutcome>? outcomes = null;
                     Exception? error = null;
-                    MimeMessageContent? content = job.Content;
                     try
                     {
-                        content ??= job.Compose!(token);
-                        outcomes = submitter.DeliverAsync(content, token).GetAwaiter().GetResult();
+                        outcomes = submitter.DeliverAsync(job.Content, token).GetAwaiter().GetResult();
                     }
                     catch (Exception ex)
                     {
@@ -126,7 +113,7 @@ namespace SmtpTools.Core.Smtp
                     }
                     finally
                     {
-                        content?.Dispose();
+                        job.Content.Dispose();
                     }
                     job.Completed(new SmtpDeliveryReport(job.Tag, outcomes, error));
                 }
@@ -146,18 +133,14 @@ namespace SmtpTools.Core.Smtp
 
         private readonly struct Job
         {
-            internal Job(MimeMessageContent? content, Func<CancellationToken, MimeMessageContent>? compose, object? tag,
-                Action<SmtpDeliveryReport> completed)
+            internal Job(MimeMessageContent content, object? tag, Action<SmtpDeliveryReport> completed)
             {
                 Content = content;
-                Compose = compose;
                 Tag = tag;
                 Completed = completed;
             }
 
-            /// <summary>The composed message, or null when <see cref="Compose"/> makes it on the worker.</summary>
-            internal MimeMessageContent? Content { get; }
-            internal Func<CancellationToken, MimeMessageContent>? Compose { get; }
+            internal MimeMessageContent Content { get; }
             internal object? Tag { get; }
             internal Action<SmtpDeliveryReport> Completed { get; }
         }

@@ -328,28 +328,6 @@ namespace SmtpTools.Commands
         protected override void ProcessRecord()
         {
             WriteFinished(int.MaxValue);
-            if (ThrottleLimit > 1 && !_descriptionShown && ParameterSetName == ComposeSet)
-            {
-                // Several connections: the record is checked here (a bad value is still this record's error, at
-                // once) and composed by the worker that sends it, so composing runs on as many threads as connections
-                // instead of all on this one. With one connection this thread composes the next message while the
-                // worker sends the previous one, which keeps them both busy; -WhatIf and -Verbose show the composed
-                // headers, so they compose here too.
-                MessageComposer.MessagePlan plan;
-                try
-                {
-                    plan = MessageComposer.Plan(BuildSpec());
-                }
-                catch (SmtpMessageException ex)
-                {
-                    InputError(ex);
-                    return;
-                }
-                HandOver(string.Join(", ", plan.Recipients), null,
-                    (engine, report) => engine.Enqueue(ct => MessageComposer.ComposeAsync(plan, ct).GetAwaiter()
-                        .GetResult(), InputObject, report));
-                return;
-            }
             List<Func<CancellationToken, Task<MimeMessageContent>>> messages;
             try
             {
@@ -404,36 +382,27 @@ namespace SmtpTools.Commands
             bool handedOver = false;
             try
             {
-                handedOver = HandOver(string.Join(", ", content.Envelope.Recipients),
-                    _descriptionShown ? content.Describe() : null,
-                    (engine, report) => engine.Enqueue(content, InputObject, report));
+                string recipients = string.Join(", ", content.Envelope.Recipients);
+                string detail = _descriptionShown ? ":\n" + content.Describe() : ".";
+                if (!ShouldProcess($"Sending this message to {recipients} through {_where}{detail}",
+                        $"Send the message to {recipients} through {_where}?", "Send-SmtpMessage"))
+                {
+                    return;
+                }
+                _progress!.Current = recipients;
+                // The next message is composed while this one goes out; with -ThrottleLimit 1 it is handed over only
+                // after this one is reported, so errors and results keep their order.
+                WriteFinished(ThrottleLimit - 1);
+                _engine ??= new SmtpDeliveryEngine(_options!, ThrottleLimit, CancelToken);
+                PostedWrites writes = _writes!;
+                _inFlight++;
+                handedOver = true;
+                _engine.Enqueue(content, InputObject, report => writes.Post(() => Report(report)));
             }
             finally
             {
                 if (!handedOver) content.Dispose();
             }
-        }
-
-        /// <summary>Asks ShouldProcess, then gives the message to the engine through <paramref name="enqueue"/>.</summary>
-        /// <returns>False when the message was not handed over (declined, or -WhatIf).</returns>
-        private bool HandOver(string recipients, string? description,
-            Action<SmtpDeliveryEngine, Action<SmtpDeliveryReport>> enqueue)
-        {
-            string detail = description != null ? ":\n" + description : ".";
-            if (!ShouldProcess($"Sending this message to {recipients} through {_where}{detail}",
-                    $"Send the message to {recipients} through {_where}?", "Send-SmtpMessage"))
-            {
-                return false;
-            }
-            _progress!.Current = recipients;
-            // The next message is composed while this one goes out; with -ThrottleLimit 1 it is handed over only
-            // after this one is reported, so errors and results keep their order.
-            WriteFinished(ThrottleLimit - 1);
-            _engine ??= new SmtpDeliveryEngine(_options!, ThrottleLimit, CancelToken);
-            PostedWrites writes = _writes!;
-            _inFlight++;
-            enqueue(_engine, report => writes.Post(() => Report(report)));
-            return true;
         }
 
         /// <summary>
@@ -473,20 +442,6 @@ namespace SmtpTools.Commands
         private void Report(SmtpDeliveryReport report)
         {
             _inFlight--;
-            if (report.Error is SmtpMessageException input)
-            {
-                // Composed on a worker (several connections): an attachment that could not be opened.
-                _progress?.Failed();
-                if (!MyInvocation.ExpectingInput ||
-                    (input.ParameterName != null && _commandLine.Contains(input.ParameterName)))
-                {
-                    // Given on the command line, so no record can do better: stop once the rest is written.
-                    _fatal ??= ErrorMapper.Record(this, input);
-                    return;
-                }
-                WriteError(ErrorMapper.Record(this, input, report.Tag ?? input.Target));
-                return;
-            }
             if (report.Error != null)
             {
                 if (report.Error is OperationCanceledException) throw new PipelineStoppedException();
