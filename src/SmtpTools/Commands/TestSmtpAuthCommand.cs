@@ -1,8 +1,11 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
+using System.Net;
 using System.Security;
+using SmtpTools.Core.Dns;
 using SmtpTools.Core.Identity;
+using SmtpTools.Core.Policy.Transport;
 using SmtpTools.Core.Smtp;
 using SmtpTools.Internal;
 
@@ -21,6 +24,7 @@ namespace SmtpTools.Commands
         // (SmtpConnectionCmdletBase.Identity.cs, in every set) are given.
         private const string CurrentIdentitySet = "CurrentIdentity";
         private OAuthCredentialSource? _source;
+        private DirectTlsPolicy? _policy;
 
         /// <summary>The server's host name or IP address.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -59,6 +63,29 @@ namespace SmtpTools.Commands
             "NTLM", "Negotiate", "All", IgnoreCase = true)]
         public string[]? Mechanism { get; set; }
 
+        /// <summary>
+        /// The mail domain whose transport policies (MTA-STS, and the server's DANE TLSA records) the server's
+        /// certificate is checked against, as a sending MTA checks them; bound from Resolve-MailExchanger's Domain.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Domain")]
+        public string? PolicyDomain { get; set; }
+
+        /// <summary>Refuse the TLS session when the domain's policy requires authenticated TLS it does not get.</summary>
+        [Parameter]
+        public SwitchParameter RequireTlsPolicy { get; set; }
+
+        /// <summary>DNS servers for the policy lookups (IP addresses or names, with an optional :port).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? DnsServer { get; set; }
+
+        /// <summary>The address to connect to when -SmtpServer is a name (Resolve-MailExchanger's Addresses): the name
+        /// stays the one the certificate and the policies are checked for.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Addresses")]
+        public IPAddress[]? Address { get; set; }
+
         /// <summary>Return only $true (some mechanism authenticated) or $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
@@ -83,8 +110,12 @@ namespace SmtpTools.Commands
                     "-UseDefaultCredentials:$false leaves nothing to test: no credential, no access token and not " +
                     "the current identity."), null));
             }
-            SmtpSessionOptions options = SessionOptions(host, port);
+            bool named = !IPAddress.TryParse(host.Trim('[', ']'), out _);
+            string connectTo = named && Address?.Length > 0 ? Address[0].ToString() : host;
+            SmtpSessionOptions options = SessionOptions(connectTo, port);
+            if (named) options.TlsServerName = host;
             SmtpServerHistory.Record(host, port);
+            if (!CheckTlsPolicy(options, host, named)) return;
             SmtpCredential credential;
             SmtpAccessToken? token = null;
             if (_source != null)
@@ -143,6 +174,55 @@ namespace SmtpTools.Commands
                 return outcomes.Any(o => o.Result?.Succeeded == true);
             });
             if (Quiet) WriteObject(anySucceeded);
+        }
+
+        /// <summary>
+        /// With -PolicyDomain: reads the domain's MTA-STS policy and the server's TLSA records through -DnsServer and
+        /// has the session check the certificate against them (its verdict is in the result's Tls.TlsPolicy); with
+        /// -RequireTlsPolicy a policy that is not met refuses the session. False when this record cannot be checked.
+        /// </summary>
+        private bool CheckTlsPolicy(SmtpSessionOptions options, string host, bool named)
+        {
+            if (string.IsNullOrEmpty(PolicyDomain))
+            {
+                if (!RequireTlsPolicy) return true;
+                ThrowTerminatingError(ErrorMapper.Record(this, "TlsPolicyWithoutDomain", new ArgumentException(
+                    "-RequireTlsPolicy needs the mail domain whose policy applies (-PolicyDomain, or pipe " +
+                    "Resolve-MailExchanger's output)."), RequireTlsPolicy));
+            }
+            if (!named)
+            {
+                WriteError(ErrorMapper.Record(this, "TlsPolicyWithoutDomain", new ArgumentException(
+                    $"The transport policies of {PolicyDomain} name servers by host name, and {host} is an address: " +
+                    "give the server's name (and -Address to connect to an address)."), host));
+                return false;
+            }
+            _policy ??= new DirectTlsPolicy(new MxRouterOptions
+            {
+                Servers = DnsServers(DnsServer),
+                Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 30)),
+            });
+            DirectTlsPolicy policy = _policy;
+            string domain = PolicyDomain!.TrimEnd('.');
+            Run(async (post, ct) =>
+            {
+                await policy.PrepareAsync(domain, new[] { host.TrimEnd('.') },
+                    message => post(() => WriteVerbose(message)), ct).ConfigureAwait(false);
+                return true;
+            });
+            options.TlsPolicy = policy.CheckFor(host.TrimEnd('.'));
+            options.RequireTlsPolicy = RequireTlsPolicy;
+            // A policy that requires authenticated TLS requires TLS first.
+            if (RequireTlsPolicy && options.Tls != SmtpTlsMode.Implicit && policy.Requires(host.TrimEnd('.')))
+                options.Tls = SmtpTlsMode.StartTls;
+            return true;
+        }
+
+        /// <inheritdoc />
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _policy?.Dispose();
+            base.Dispose(disposing);
         }
     }
 }

@@ -240,6 +240,9 @@ namespace SmtpTools.Internal
                 "Give -Credential or -AccessToken, or leave out -UseDefaultCredentials:$false.", "");
             Add("MechanismWithoutCredential", ErrorCategory.InvalidArgument, given,
                 "Add -Credential, -AccessToken or -UseDefaultCredentials, or leave out -Mechanism.", "");
+            Add("TlsPolicyWithoutDomain", ErrorCategory.InvalidArgument, given,
+                "Give the mail domain with -PolicyDomain and the server by its host name, or pipe " +
+                "Resolve-MailExchanger's output.", "");
             Add("DnsServerNotConfigured", ErrorCategory.ResourceUnavailable, given,
                 "Name a DNS server (-Server).", "Name a DNS server (-DnsServer).", "");
 
