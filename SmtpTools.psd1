@@ -1,5 +1,7 @@
 @{
-    RootModule             = 'SmtpTools.dll'
+    # No RootModule: PowerShell loads a root module's file before it imports anything else, so the cmdlets' assembly is a
+    # nested module after SmtpTools.Loader, which on PowerShell 7 first loads its precompiled copy from r2r/<rid>/.
+    NestedModules          = @('SmtpTools.Loader.dll', 'SmtpTools.dll')
     ModuleVersion          = '0.1.0'
     GUID                   = '43000b0b-c256-43aa-9931-fb8465115999'
     Author                 = 'SmtpTools contributors'

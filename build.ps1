@@ -87,19 +87,20 @@ function Invoke-BuildManaged {
     return $publish
 }
 
-<# Synopsis: Lays out out/SmtpTools: manifest, our two assemblies, dependencies/, module/ files and MAML help. #>
+<# Synopsis: Lays out out/SmtpTools: manifest, our assemblies (IL, and r2r/<rid>/ precompiled), dependencies/, module/ files, MAML help. #>
 function Invoke-LayoutModule([string] $Publish) {
     if (Test-Path $ModuleOut) { Remove-Item -Recurse -Force $ModuleOut }
     $depsOut = Join-Path $ModuleOut 'dependencies'
     New-Item -ItemType Directory -Force -Path $depsOut | Out-Null
 
     Copy-Item (Join-Path $Root 'SmtpTools.psd1') $ModuleOut
-    foreach ($own in 'SmtpTools', 'SmtpTools.Core') {
-        Copy-Item (Join-Path $Publish "$own.dll") $ModuleOut
+    $own = 'SmtpTools', 'SmtpTools.Core', 'SmtpTools.Loader'
+    foreach ($name in $own) {
+        Copy-Item (Join-Path $Publish "$name.dll") $ModuleOut
     }
     $published = Get-ChildItem -Path $Publish -Filter '*.dll' | ForEach-Object BaseName
     foreach ($name in $published) {
-        if ($name -in 'SmtpTools', 'SmtpTools.Core') { continue }
+        if ($name -in $own) { continue }
         if ($name -in $NeverShipped) { throw "$name.dll must never ship; check PrivateAssets on its package." }
         if ($name -notin $Dependencies) {
             throw "Unexpected dependency $name.dll in the publish output: add it to `$Dependencies in build.ps1 if it belongs."
@@ -127,6 +128,8 @@ function Invoke-LayoutModule([string] $Publish) {
                 -FallbackDirectory (Join-Path $moduleSource 'en-US')
         }
     }
+    . (Join-Path $Root '.build/Add-ReadyToRun.ps1')
+    Add-ReadyToRun -ModuleDirectory $ModuleOut -WorkDirectory (Join-Path $Out 'r2r-probe')
     Assert-ManifestMatchesLayout
     Assert-CmdletConventions
 }

@@ -22,13 +22,22 @@ namespace SmtpTools
     /// <summary>
     /// Loads SmtpTools.Core's third-party dependencies from the module's dependencies/ folder. PowerShell probes the
     /// module folder itself, so nothing third-party lives there; this resolver is the only way they load. On PowerShell 7
-    /// they go into a private AssemblyLoadContext named SmtpTools, so other modules' copies of MimeKit never clash.
+    /// they go into a private AssemblyLoadContext named SmtpTools, so other modules' copies of MimeKit never clash, and
+    /// from r2r/&lt;rid&gt;/ when the module ships them precompiled for the platform (see SmtpTools.Loader).
     /// </summary>
     internal static class DependencyResolver
     {
+        private static readonly string OwnDirectory = Path.GetDirectoryName(typeof(DependencyResolver).Assembly.Location)!;
+        // SmtpTools.dll itself may be the precompiled copy in r2r/<rid>/.
         private static readonly string ModuleDirectory =
-            Path.GetDirectoryName(typeof(DependencyResolver).Assembly.Location)!;
+            string.Equals(Path.GetFileName(Path.GetDirectoryName(OwnDirectory)), "r2r", StringComparison.OrdinalIgnoreCase)
+                ? Path.GetDirectoryName(Path.GetDirectoryName(OwnDirectory))!
+                : OwnDirectory;
         private static readonly string DependencyDirectory = Path.Combine(ModuleDirectory, "dependencies");
+        private static readonly string? PlatformDependencyDirectory =
+            Loader.ReadyToRunLoader.PlatformDirectory(ModuleDirectory) is string platform
+                ? Path.Combine(platform, "dependencies")
+                : null;
         private static readonly bool IsNetFramework =
             System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(
                 ".NET Framework", StringComparison.OrdinalIgnoreCase);
@@ -45,9 +54,10 @@ namespace SmtpTools
         internal static Assembly? Resolve(object? sender, ResolveEventArgs args)
         {
             string? requester = args.RequestingAssembly?.Location;
-            bool fromUs = requester == null ||
-                string.Equals(Path.GetDirectoryName(requester), ModuleDirectory, StringComparison.OrdinalIgnoreCase) ||
-                string.Equals(Path.GetDirectoryName(requester), DependencyDirectory, StringComparison.OrdinalIgnoreCase);
+            string? requesterDirectory = requester == null ? null : Path.GetDirectoryName(requester);
+            bool fromUs = requester == null || IsOurs(requesterDirectory, ModuleDirectory) ||
+                IsOurs(requesterDirectory, DependencyDirectory) || IsOurs(requesterDirectory, Path.GetDirectoryName(PlatformDependencyDirectory)) ||
+                IsOurs(requesterDirectory, PlatformDependencyDirectory);
             if (!fromUs) return null;
 
             string name = new AssemblyName(args.Name).Name ?? string.Empty;
@@ -59,8 +69,22 @@ namespace SmtpTools
                 if (Array.IndexOf(RedirectedOnFramework, name) < 0 && requester == null) return null;
                 return Assembly.LoadFrom(candidate);
             }
+            string? precompiled =
+                PlatformDependencyDirectory == null ? null : Path.Combine(PlatformDependencyDirectory, name + ".dll");
+            if (precompiled != null && File.Exists(precompiled) && Loader.ReadyToRunLoader.IsForThisPlatform(precompiled))
+            {
+                try { return LoadIntoPrivateContext(precompiled); }
+                catch (TargetInvocationException e) when (e.InnerException is BadImageFormatException ||
+                    e.InnerException is IOException)
+                {
+                    // The IL copy is the same code.
+                }
+            }
             return LoadIntoPrivateContext(candidate);
         }
+
+        private static bool IsOurs(string? directory, string? ours) =>
+            ours != null && string.Equals(directory, ours, StringComparison.OrdinalIgnoreCase);
 
         // netstandard2.0 cannot name AssemblyLoadContext, so it is reached through reflection on PowerShell 7.
         private static Assembly LoadIntoPrivateContext(string path)
