@@ -17,7 +17,7 @@
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()
-    FormatsToProcess       = @('SmtpTools.Format.ps1xml', 'SmtpTools.Codes.Format.ps1xml', 'SmtpTools.Dns.Format.ps1xml', 'SmtpTools.Smtp.Format.ps1xml', 'SmtpTools.Session.Format.ps1xml', 'SmtpTools.Policy.Format.ps1xml', 'SmtpTools.Identity.Format.ps1xml')
+    FormatsToProcess       = @('SmtpTools.Format.ps1xml')
     TypesToProcess         = @()
     PrivateData            = @{
         PSData = @{
