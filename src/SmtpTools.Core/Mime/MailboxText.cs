@@ -6,7 +6,9 @@ using MimeKit;
 namespace SmtpTools.Core.Mime
 {
     /// <summary>A mailbox as plain strings: the decoded display name (or null) and the addr-spec.</summary>
-    internal readonly struct MailboxText
+    // A class, not a struct: List<T> and LINQ over a reference type run the framework's precompiled shared code, where
+    // a struct has each generic method compiled at run time on first use.
+    internal sealed class MailboxText
     {
         internal MailboxText(string? name, string address)
         {

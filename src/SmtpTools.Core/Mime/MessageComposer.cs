@@ -68,7 +68,7 @@ namespace SmtpTools.Core.Mime
         private sealed class CheckedSpec
         {
             public Encoding Encoding = new UTF8Encoding(false);
-            public MailboxText From;
+            public MailboxText From = null!; // set first thing by Check, which throws when there is none
             public MailboxText? Sender;
             public List<MailboxText> To = new List<MailboxText>();
             public List<MailboxText> Cc = new List<MailboxText>();
@@ -115,7 +115,7 @@ namespace SmtpTools.Core.Mime
             result.NeedsSmtpUtf8 = MailboxParser.NeedsSmtpUtf8(result.MailFrom) ||
                 result.Recipients.Any(MailboxParser.NeedsSmtpUtf8) ||
                 result.From.Address.Length > 0 && MailboxParser.NeedsSmtpUtf8(result.From.Address) ||
-                (result.Sender.HasValue && MailboxParser.NeedsSmtpUtf8(result.Sender.Value.Address)) ||
+                (result.Sender != null && MailboxParser.NeedsSmtpUtf8(result.Sender.Address)) ||
                 result.ReplyTo.Any(m => MailboxParser.NeedsSmtpUtf8(m.Address));
 
             if (spec.Subject != null && MailboxParser.ContainsLineBreakOrNul(spec.Subject))
@@ -335,9 +335,9 @@ namespace SmtpTools.Core.Mime
 
                 message.From.Add(new MailboxAddress(MessageEncoding.For(encoding, c.From.Name), c.From.Name ?? "",
                     c.From.Address));
-                if (c.Sender.HasValue)
+                if (c.Sender != null)
                 {
-                    MailboxText sender = c.Sender.Value;
+                    MailboxText sender = c.Sender;
                     message.Sender = new MailboxAddress(MessageEncoding.For(encoding, sender.Name), sender.Name ?? "",
                         sender.Address);
                 }

@@ -131,7 +131,8 @@ namespace SmtpTools.Core.Smtp
             }
         }
 
-        private readonly struct Job
+        // A class, not a struct: see MailboxText.
+        private sealed class Job
         {
             internal Job(MimeMessageContent content, object? tag, Action<SmtpDeliveryReport> completed)
             {
