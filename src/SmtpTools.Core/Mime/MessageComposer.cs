@@ -332,6 +332,9 @@ namespace SmtpTools.Core.Mime
                     new Header(HeaderId.Date, DateUtils.FormatDate(DateTimeOffset.Now)),
                     new Header(MessageEncoding.For(encoding, subject), HeaderId.Subject, subject),
                     new Header(HeaderId.MessageId, "<" + messageId + ">"));
+                // Disposed with the content: MimeKit's entities have finalizers, and a bulk send that left them to the
+                // finalizer thread kept every message alive through one more collection (measured in the README).
+                owned.Add(message);
 
                 message.From.Add(new MailboxAddress(MessageEncoding.For(encoding, c.From.Name), c.From.Name ?? "",
                     c.From.Address));
@@ -447,8 +450,10 @@ namespace SmtpTools.Core.Mime
 
                 var envelope = new MessageEnvelope(MailboxParser.ToEnvelope(c.MailFrom), c.Recipients,
                     spec.DeliveryNotificationOption);
-                return new MimeMessageContent(message, envelope, c.NeedsSmtpUtf8, message.MessageId, owned,
-                    null, fileParts);
+                // MimeMessage.MessageId parses the header again on every read (about a third of composing a small
+                // message); the id is the one made above unless -Header gave one.
+                string? id = replaced.Contains("Message-Id") ? message.MessageId : messageId;
+                return new MimeMessageContent(message, envelope, c.NeedsSmtpUtf8, id, owned, null, fileParts);
             }
             catch
             {
@@ -624,8 +629,9 @@ namespace SmtpTools.Core.Mime
                     e);
             }
 
-            return FromParsed(message, source, envelopeFrom, recipients, notify, new List<IDisposable> { stream },
-                tempFiles);
+            // The message loaded here is ours to dispose with the content; a caller's own -MimeMessage is not.
+            return FromParsed(message, source, envelopeFrom, recipients, notify,
+                new List<IDisposable> { stream, message }, tempFiles);
         }
 
         private static MimeMessageContent FromParsed(object messageObject, string source, string? envelopeFrom,

@@ -480,6 +480,19 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.True((DateTimeOffset.Now - parsed.Date).Duration() < TimeSpan.FromDays(1));
         }
 
+        [Fact]
+        public async Task ComposeAsync_MessageIdGivenAsHeader_IsTheOneSentAndReported()
+        {
+            MessageSpec spec = Spec();
+            spec.Headers.Add(new KeyValuePair<string, string>("Message-ID", "<report.2026-12-07@example.test>"));
+
+            using MimeMessageContent content = await MessageComposer.ComposeAsync(spec, CancellationToken.None);
+            MimeMessage parsed = Parse(await WriteAsync(content));
+
+            Assert.Equal("report.2026-12-07@example.test", parsed.MessageId);
+            Assert.Equal("report.2026-12-07@example.test", content.MessageId);
+        }
+
         [Theory]
         [InlineData("a\n.\nb")]
         [InlineData("a\r.\rb")]
@@ -682,6 +695,26 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Equal(new[] { "carol@example.test" }, content.Envelope.Recipients);
             Assert.Equal("object", parsed.Subject);
             Assert.Equal((await WriteAsync(content)).Length, content.Size);
+        }
+
+        [Fact]
+        public async Task FromMimeMessageAsync_CallersMessage_StillUsableAfterTheContentIsDisposed()
+        {
+            // The content disposes what it made itself, never the caller's own -MimeMessage.
+            var message = new MimeMessage();
+            message.From.Add(MailboxAddress.Parse("alice@example.test"));
+            message.To.Add(MailboxAddress.Parse("bob@example.test"));
+            message.Subject = "kept";
+            message.Body = new TextPart("plain") { Text = "still here" };
+
+            MimeMessageContent content = await MessageComposer.FromMimeMessageAsync(message, null, null,
+                DeliveryNotificationOptions.Never, CancellationToken.None);
+            await WriteAsync(content);
+            content.Dispose();
+
+            using var again = new MemoryStream();
+            message.WriteTo(again);
+            Assert.Equal("still here", Parse(again.ToArray()).TextBody.TrimEnd());
         }
 
         [Fact]
