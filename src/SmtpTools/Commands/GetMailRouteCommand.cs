@@ -121,21 +121,8 @@ namespace SmtpTools.Commands
 
         private void ReadFiles(string path, bool literal)
         {
-            List<string> files;
-            try
+            foreach (string file in MessageInput.Files(this, path, literal, "MailRoute"))
             {
-                files = new List<string>(literal
-                    ? new[] { GetUnresolvedProviderPathFromPSPath(path) }
-                    : GetResolvedProviderPathFromPSPath(path, out _));
-            }
-            catch (ItemNotFoundException ex)
-            {
-                WriteError(ErrorMapper.Record(this, "MailRouteFileNotFound", ex, path));
-                return;
-            }
-            foreach (string file in files)
-            {
-                if (Directory.Exists(file)) continue;
                 try
                 {
                     IReadOnlyList<string> received = Run((_, ct) => HeaderReader.ReceivedFromFileAsync(file, ct));

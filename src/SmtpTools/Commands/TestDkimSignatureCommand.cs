@@ -39,21 +39,9 @@ namespace SmtpTools.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            if (ParameterSetName == MimeSet)
-            {
-                byte[]? bytes = MessageInput.FromMimeMessage(this, MimeMessage!, ErrorPrefix);
-                if (bytes != null) Verify(bytes, null);
-                return;
-            }
             bool literal = ParameterSetName == LiteralPathSet;
-            foreach (string path in literal ? LiteralPath : Path)
-            {
-                foreach (string file in MessageInput.Files(this, path, literal, ErrorPrefix))
-                {
-                    byte[]? bytes = MessageInput.Read(this, file, ErrorPrefix);
-                    if (bytes != null) Verify(bytes, file);
-                }
-            }
+            MessageInput.ForEach(this, ParameterSetName == MimeSet ? MimeMessage : null, literal ? LiteralPath : Path,
+                literal, ErrorPrefix, Verify);
         }
 
         private void Verify(byte[] message, string? source)

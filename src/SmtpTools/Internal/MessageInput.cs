@@ -11,6 +11,30 @@ namespace SmtpTools.Internal
     /// </summary>
     internal static class MessageInput
     {
+        /// <summary>
+        /// Hands each message of one record to <paramref name="handle"/> with its file name (null for -MimeMessage):
+        /// the -MimeMessage object when one is given, else every file the paths name. What cannot be read is that
+        /// input's error, and the others go on.
+        /// </summary>
+        internal static void ForEach(PSCmdlet cmdlet, object? mimeMessage, IEnumerable<string> paths, bool literal,
+            string errorPrefix, Action<byte[], string?> handle)
+        {
+            if (mimeMessage != null)
+            {
+                byte[]? bytes = FromMimeMessage(cmdlet, mimeMessage, errorPrefix);
+                if (bytes != null) handle(bytes, null);
+                return;
+            }
+            foreach (string path in paths)
+            {
+                foreach (string file in Files(cmdlet, path, literal, errorPrefix))
+                {
+                    byte[]? bytes = Read(cmdlet, file, errorPrefix);
+                    if (bytes != null) handle(bytes, file);
+                }
+            }
+        }
+
         /// <summary>The files a -Path or -LiteralPath value names; writes an error and gives none when it names none.</summary>
         internal static IEnumerable<string> Files(PSCmdlet cmdlet, string path, bool literal, string errorPrefix)
         {
