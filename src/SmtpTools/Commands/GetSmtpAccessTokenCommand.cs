@@ -14,7 +14,7 @@ namespace SmtpTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "SmtpAccessToken", DefaultParameterSetName = ThumbprintSet)]
     [OutputType(typeof(SmtpAccessToken))]
-    public sealed class GetSmtpAccessTokenCommand : SmtpCmdletBase
+    public sealed class GetSmtpAccessTokenCommand : SmtpCmdletBase, IIdentityParameters
     {
         private const string ThumbprintSet = "CertificateThumbprint";
         private const string CertificateSet = "Certificate";
@@ -104,19 +104,8 @@ namespace SmtpTools.Commands
             OAuthCredentialSource source;
             try
             {
-                source = new IdentityRequest(MyInvocation.BoundParameters, SessionState.Path)
-                {
-                    TenantId = TenantId,
-                    ClientId = ClientId,
-                    CertificateThumbprint = CertificateThumbprint,
-                    Certificate = Certificate,
-                    ClientSecret = ClientSecret,
-                    ServiceAccountKeyFile = ServiceAccountKeyFile,
-                    Impersonate = Impersonate,
-                    RefreshToken = RefreshToken,
-                    Authority = Authority,
-                    Scope = Scope,
-                }.Build(UserName, TimeSpan.FromSeconds(Timeout));
+                source = new IdentityRequest(this, MyInvocation.BoundParameters, SessionState.Path)
+                    .Build(UserName, TimeSpan.FromSeconds(Timeout));
             }
             catch (SmtpIdentityException ex)
             {

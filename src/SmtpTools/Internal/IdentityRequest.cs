@@ -21,27 +21,29 @@ namespace SmtpTools.Internal
             "Impersonate", "RefreshToken", "Authority", "Scope",
         };
 
+        private readonly IIdentityParameters _given;
         private readonly IDictionary<string, object> _bound;
         private readonly PathIntrinsics _paths;
 
-        internal IdentityRequest(IDictionary<string, object> bound, PathIntrinsics paths)
+        internal IdentityRequest(IIdentityParameters given, IDictionary<string, object> bound, PathIntrinsics paths)
         {
+            _given = given;
             _bound = bound;
             _paths = paths;
         }
 
         internal static bool AnyGiven(IDictionary<string, object> bound) => ParameterNames.Any(bound.ContainsKey);
 
-        internal string? TenantId { get; set; }
-        internal string? ClientId { get; set; }
-        internal string? CertificateThumbprint { get; set; }
-        internal X509Certificate2? Certificate { get; set; }
-        internal SecureString? ClientSecret { get; set; }
-        internal string? ServiceAccountKeyFile { get; set; }
-        internal string? Impersonate { get; set; }
-        internal SecureString? RefreshToken { get; set; }
-        internal string? Authority { get; set; }
-        internal string? Scope { get; set; }
+        private string? TenantId => _given.TenantId;
+        private string? ClientId => _given.ClientId;
+        private string? CertificateThumbprint => _given.CertificateThumbprint;
+        private X509Certificate2? Certificate => _given.Certificate;
+        private SecureString? ClientSecret => _given.ClientSecret;
+        private string? ServiceAccountKeyFile => _given.ServiceAccountKeyFile;
+        private string? Impersonate => _given.Impersonate;
+        private SecureString? RefreshToken => _given.RefreshToken;
+        private string? Authority => _given.Authority;
+        private string? Scope => _given.Scope;
 
         /// <summary>The credential source for these parameters, logging in as <paramref name="userName"/>.</summary>
         /// <exception cref="SmtpIdentityException">The parameters do not make one flow, or a piece is
@@ -145,5 +147,20 @@ namespace SmtpTools.Internal
             }
             return resolved[0];
         }
+    }
+
+    /// <summary>The identity parameters, as the connecting cmdlets and Get-SmtpAccessToken declare them.</summary>
+    internal interface IIdentityParameters
+    {
+        string? TenantId { get; }
+        string? ClientId { get; }
+        string? CertificateThumbprint { get; }
+        X509Certificate2? Certificate { get; }
+        SecureString? ClientSecret { get; }
+        string? ServiceAccountKeyFile { get; }
+        string? Impersonate { get; }
+        SecureString? RefreshToken { get; }
+        string? Authority { get; }
+        string? Scope { get; }
     }
 }

@@ -18,7 +18,7 @@ namespace SmtpTools.Internal
     /// Send-SmtpMessage's sets are about the message, not the login: which flow they make is checked here, with an
     /// error that names what is missing or what excludes what.
     /// </summary>
-    public abstract partial class SmtpConnectionCmdletBase
+    public abstract partial class SmtpConnectionCmdletBase : IIdentityParameters
     {
         /// <summary>Microsoft: the directory (tenant) id or a verified domain of the tenant.</summary>
         [Parameter]
@@ -126,19 +126,7 @@ namespace SmtpTools.Internal
         private protected OAuthCredentialSource? IdentityCredentialSource(string? userName)
         {
             if (!HasIdentityParameters) return null;
-            var request = new IdentityRequest(MyInvocation.BoundParameters, SessionState.Path)
-            {
-                TenantId = TenantId,
-                ClientId = ClientId,
-                CertificateThumbprint = CertificateThumbprint,
-                Certificate = Certificate,
-                ClientSecret = ClientSecret,
-                ServiceAccountKeyFile = ServiceAccountKeyFile,
-                Impersonate = Impersonate,
-                RefreshToken = RefreshToken,
-                Authority = Authority,
-                Scope = Scope,
-            };
+            var request = new IdentityRequest(this, MyInvocation.BoundParameters, SessionState.Path);
             return request.Build(userName, TimeSpan.FromSeconds(Timeout));
         }
 
