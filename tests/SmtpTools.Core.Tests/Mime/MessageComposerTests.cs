@@ -678,14 +678,20 @@ namespace SmtpTools.Core.Tests.Mime
             Assert.Contains(missing, error.Message);
         }
 
-        [Fact]
-        public async Task FromMimeMessageAsync_GivenEnvelope_OverridesHeaders()
+        private static MimeMessage AliceToBob(string subject, string text)
         {
             var message = new MimeMessage();
             message.From.Add(MailboxAddress.Parse("alice@example.test"));
             message.To.Add(MailboxAddress.Parse("bob@example.test"));
-            message.Subject = "object";
-            message.Body = new TextPart("plain") { Text = "hi" };
+            message.Subject = subject;
+            message.Body = new TextPart("plain") { Text = text };
+            return message;
+        }
+
+        [Fact]
+        public async Task FromMimeMessageAsync_GivenEnvelope_OverridesHeaders()
+        {
+            MimeMessage message = AliceToBob("object", "hi");
 
             using MimeMessageContent content = await MessageComposer.FromMimeMessageAsync(message, "<>",
                 new[] { "carol@example.test" }, DeliveryNotificationOptions.Never, CancellationToken.None);
@@ -701,11 +707,7 @@ namespace SmtpTools.Core.Tests.Mime
         public async Task FromMimeMessageAsync_CallersMessage_StillUsableAfterTheContentIsDisposed()
         {
             // The content disposes what it made itself, never the caller's own -MimeMessage.
-            var message = new MimeMessage();
-            message.From.Add(MailboxAddress.Parse("alice@example.test"));
-            message.To.Add(MailboxAddress.Parse("bob@example.test"));
-            message.Subject = "kept";
-            message.Body = new TextPart("plain") { Text = "still here" };
+            MimeMessage message = AliceToBob("kept", "still here");
 
             MimeMessageContent content = await MessageComposer.FromMimeMessageAsync(message, null, null,
                 DeliveryNotificationOptions.Never, CancellationToken.None);
