@@ -23,8 +23,6 @@ function New-OAuthSigningKey([string] $RunDir, [string] $KeyId) {
 # (aud https://mail.google.com/). A token the first refuses goes on to the second (result_failure = continue);
 # a token both refuse fails with the server's real 535.
 function Start-OAuthDovecotPeer([string] $RunDir) {
-    $dir = Join-Path $RunDir 'dovecot-oauth'
-    New-Item -ItemType Directory -Force -Path $dir, (Join-Path $dir 'state') | Out-Null
     $passdbs = foreach ($audience in 'https://outlook.office365.com', 'https://mail.google.com/') {
         $name = if ($audience -like '*google*') { 'google' } else { 'microsoft' }
         $ext = Join-Path $RunDir "oauth2-$name.conf.ext"
@@ -44,36 +42,12 @@ passdb {
 }
 "@
     }
-    $config = @"
-protocols = none
-ssl = no
-base_dir = $dir
-state_dir = $dir/state
-log_path = $RunDir/dovecot-oauth.log
+    return Start-DovecotAuth -RunDir $RunDir -Name dovecot-oauth -What 'the OAuth Dovecot auth socket' -Settings @"
 auth_mechanisms = xoauth2 oauthbearer
 auth_failure_delay = 0
 auth_verbose = yes
 $($passdbs -join "`n")
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home=$dir
-}
-service auth {
-  unix_listener auth-postfix {
-    mode = 0666
-  }
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
 "@
-    $configFile = Join-Path $RunDir 'dovecot-oauth.conf'
-    Set-Content -Path $configFile -Value $config
-    Start-PeerDaemon -RunDir $RunDir -Name dovecot-oauth -Command dovecot, '-c', $configFile, '-F'
-    Wait-Until { Test-Path (Join-Path $dir 'auth-postfix') } 'the OAuth Dovecot auth socket' -Seconds 15
-    return (Join-Path $dir 'auth-postfix')
 }
 
 # The Postfix submission service whose SASL is that Dovecot: XOAUTH2 and OAUTHBEARER only, TLS required. A 10 s idle

@@ -87,14 +87,7 @@ function Invoke-KerberosTool([string] $What, [scriptblock] $Command) {
 # "$ALL" accepts a ticket for any principal in the keytab, so the service name's case (SMTP/ against Dovecot's smtp/)
 # does not matter. Debian's Dovecot 2.3 has no NTLM of its own (only Samba winbind's), so NTLM is Cyrus SASL's below.
 function Start-KerberosDovecotPeer([string] $RunDir, [string] $Keytab, [string] $Krb5Config) {
-    $dir = Join-Path $RunDir 'dovecot-krb'
-    New-Item -ItemType Directory -Force -Path $dir, (Join-Path $dir 'state') | Out-Null
-    $config = @"
-protocols = none
-ssl = no
-base_dir = $dir
-state_dir = $dir/state
-log_path = $RunDir/dovecot-krb.log
+    $null = Start-DovecotAuth -RunDir $RunDir -Name dovecot-krb -What 'the Kerberos Dovecot auth socket' -Settings @"
 auth_mechanisms = gssapi
 auth_gssapi_hostname = "`$ALL"
 auth_krb5_keytab = $Keytab
@@ -104,25 +97,7 @@ passdb {
   driver = static
   args = nopassword=y
 }
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home=$dir
-}
-service auth {
-  unix_listener auth-postfix {
-    mode = 0666
-  }
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
 "@
-    $configFile = Join-Path $RunDir 'dovecot-krb.conf'
-    Set-Content -Path $configFile -Value $config
-    Start-PeerDaemon -RunDir $RunDir -Name dovecot-krb -Command dovecot, '-c', $configFile, '-F'
-    Wait-Until { Test-Path (Join-Path $dir 'auth-postfix') } 'the Kerberos Dovecot auth socket' -Seconds 15
 }
 
 # Cyrus SASL's NTLM plug-in (libsasl2-modules) runs inside Postfix's smtpd and checks NTLMv2 answers against the

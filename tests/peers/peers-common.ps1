@@ -173,3 +173,41 @@ function Stop-ProcessSession([int] $SessionId) {
         Start-Sleep -Milliseconds 20
     } while ([DateTime]::UtcNow -lt $deadline)
 }
+
+# A Dovecot that only answers Postfix's SASL questions (protocols = none), configured with $Settings (mechanisms,
+# passdbs); returns the path of its auth socket for smtpd_sasl_path. Its config and log are $RunDir/$Name.conf and .log: not inside base_dir, where
+# Dovecot puts a dovecot.conf symlink and would loop on its own file.
+function Start-DovecotAuth([string] $RunDir, [string] $Name, [string] $Settings, [string] $What) {
+    $dir = Join-Path $RunDir $Name
+    New-Item -ItemType Directory -Force -Path $dir, (Join-Path $dir 'state') | Out-Null
+    $config = @"
+protocols = none
+ssl = no
+base_dir = $dir
+state_dir = $dir/state
+log_path = $RunDir/$Name.log
+$Settings
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=$dir
+}
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+"@
+    $configFile = Join-Path $RunDir "$Name.conf"
+    Set-Content -Path $configFile -Value $config
+    # Dovecot keeps the caller's stderr open: give it files, or the test runner waits on the pipe forever.
+    Start-PeerDaemon -RunDir $RunDir -Name $Name -Command dovecot, '-c', $configFile, '-F'
+    $socket = Join-Path $dir 'auth-postfix'
+    Wait-Until { Test-Path $socket } $What -Seconds 15
+    return $socket
+}
+

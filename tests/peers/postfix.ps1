@@ -3,19 +3,13 @@
 
 function Start-DovecotPeer([string] $RunDir, [string] $UserName, [string] $Password) {
     $dir = Join-Path $RunDir 'dovecot'
-    New-Item -ItemType Directory -Force -Path $dir, (Join-Path $dir 'state') | Out-Null
+    New-Item -ItemType Directory -Force -Path $dir | Out-Null
     Set-Content -Path (Join-Path $dir 'users') -Value "${UserName}:{PLAIN}${Password}"
     # Dovecot's auth process runs as the dovecot user and must read the file; nobody else may.
     & chown dovecot (Join-Path $dir 'users')
     & chmod 0600 (Join-Path $dir 'users')
-    # protocols = none: Dovecot only answers Postfix's SASL questions. The delays are off so wrong-password tests
-    # finish at once; nodelay is what Dovecot checks per passdb answer.
-    $config = @"
-protocols = none
-ssl = no
-base_dir = $dir
-state_dir = $dir/state
-log_path = $RunDir/dovecot.log
+    # The delays are off so wrong-password tests finish at once; nodelay is what Dovecot checks per passdb answer.
+    $null = Start-DovecotAuth -RunDir $RunDir -Name dovecot -What 'the Dovecot auth socket' -Settings @"
 auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
 auth_failure_delay = 0
 passdb {
@@ -23,27 +17,7 @@ passdb {
   args = scheme=PLAIN username_format=%u $dir/users
   override_fields = nodelay=yes
 }
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home=$dir
-}
-service auth {
-  unix_listener auth-postfix {
-    mode = 0666
-  }
-}
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
 "@
-    # Not inside base_dir: Dovecot puts a dovecot.conf symlink there and would loop on its own file.
-    $configFile = Join-Path $RunDir 'dovecot.conf'
-    Set-Content -Path $configFile -Value $config
-    # Dovecot keeps the caller's stderr open: give it files, or the test runner waits on the pipe forever.
-    Start-PeerDaemon -RunDir $RunDir -Name dovecot -Command dovecot, '-c', $configFile, '-F' 
-    Wait-Until { Test-Path (Join-Path $dir 'auth-postfix') } 'the Dovecot auth socket' -Seconds 15
 }
 
 function Start-PostfixPeer([string] $RunDir, [int] $SmtpPort, [int] $SmtpsPort, [int] $SubmissionPort,
