@@ -12,30 +12,11 @@ namespace SmtpTools.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "DmarcAlignment", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(DmarcAlignmentResult))]
-    public sealed class TestDmarcAlignmentCommand : PolicyCmdletBase
+    public sealed class TestDmarcAlignmentCommand : MessageCheckCmdletBase
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
-        private const string MimeSet = "MimeMessage";
-        private const string ErrorPrefix = "Dmarc";
         private DmarcEvaluator? _evaluator;
 
-        /// <summary>.eml or Maildir files; wildcards allowed.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = Array.Empty<string>();
-
-        /// <summary>Files taken literally; bound from Get-ChildItem's output.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = Array.Empty<string>();
-
-        /// <summary>A MimeKit.MimeMessage.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = MimeSet)]
-        [ValidateNotNull]
-        public object? MimeMessage { get; set; }
+        private protected override string ErrorPrefix => "Dmarc";
 
         /// <summary>The client that handed the message to the receiver, for SPF; SPF is left out without it.</summary>
         [Parameter]
@@ -65,14 +46,7 @@ namespace SmtpTools.Commands
         }
 
         /// <inheritdoc />
-        protected override void ProcessRecord()
-        {
-            bool literal = ParameterSetName == LiteralPathSet;
-            MessageInput.ForEach(this, ParameterSetName == MimeSet ? MimeMessage : null, literal ? LiteralPath : Path,
-                literal, ErrorPrefix, Evaluate);
-        }
-
-        private void Evaluate(byte[] message, string? source) =>
+        private protected override void Check(byte[] message, string? source) =>
             WriteObject(Run((_, ct) => _evaluator!.EvaluateAsync(message, source, IPAddress, MailFrom, HeloName,
                 DateTimeOffset.UtcNow, ct)));
     }
