@@ -20,6 +20,35 @@ passdb {
 "@
 }
 
+# Writes an instance's main.cf and a master.cf of its listeners, its delivery transport and the internal services every
+# instance here runs, then starts it. chroot n everywhere: the run folder is not laid out as a chroot jail.
+function Start-PostfixInstance([string] $Dir, [string] $Main, [string[]] $Listeners, [string] $Transport, [string] $What) {
+    $etc = Join-Path $Dir 'etc'
+    $master = @($Listeners | Where-Object { $_ }) + @(
+        'cleanup unix n - n - 0 cleanup'
+        'qmgr unix n - n 300 1 qmgr'
+        'tlsmgr unix - - n 1000? 1 tlsmgr'
+        'rewrite unix - - n - - trivial-rewrite'
+        'bounce unix - - n - 0 bounce'
+        'defer unix - - n - 0 bounce'
+        'trace unix - - n - 0 bounce'
+        'verify unix - - n - 1 verify'
+        'error unix - - n - - error'
+        'retry unix - - n - - error'
+        $Transport
+        'anvil unix - - n - 1 anvil'
+        'scache unix - - n - 1 scache'
+        'proxymap unix - - n - - proxymap'
+        'postlog unix-dgram n - n - 1 postlogd'
+    )
+    Set-Content -Path (Join-Path $etc 'main.cf') -Value $Main
+    Set-Content -Path (Join-Path $etc 'master.cf') -Value $master
+    # Postfix waits up to ~2 s for a main.cf younger than 2 s; backdating it skips that wait.
+    & touch -d '1 minute ago' (Join-Path $etc 'main.cf') (Join-Path $etc 'master.cf')
+    $out = & postfix -c $etc start 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "postfix start ($What) failed: $out (log: $Dir/maillog)" }
+}
+
 function Start-PostfixPeer([string] $RunDir, [int] $SmtpPort, [int] $SmtpsPort, [int] $SubmissionPort,
     [string] $CertFile, [string] $KeyFile, [string] $ImplicitTlsHost, [string[]] $ExtraServices = @()) {
     $etc = Join-Path $RunDir 'etc'
@@ -71,30 +100,14 @@ message_size_limit = 10240000
 smtpd_recipient_restrictions = check_recipient_access texthash:$etc/recipient_access, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 header_checks = regexp:$etc/header_checks
 "@
-    # chroot n everywhere: the run folder is not laid out as a chroot jail.
-    $master = @"
-127.0.0.1:$SmtpPort inet n - n - - smtpd
-127.0.0.1:$SmtpsPort inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
-127.0.0.1:$SubmissionPort inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject
-$(if ($ImplicitTlsHost) { "${ImplicitTlsHost}:465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes" })
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-tlsmgr unix - - n 1000? 1 tlsmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-error unix - - n - - error
-retry unix - - n - - error
-virtual unix - n n - - virtual
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-proxymap unix - - n - - proxymap
-postlog unix-dgram n - n - 1 postlogd
-"@
-    # More listeners from other peer scripts (kerberos.ps1's GSSAPI/NTLM submission port).
-    if ($ExtraServices) { $master = $master + "`n" + ($ExtraServices -join "`n") }
+    $listeners = @(
+        "127.0.0.1:$SmtpPort inet n - n - - smtpd"
+        "127.0.0.1:$SmtpsPort inet n - n - - smtpd -o smtpd_tls_wrappermode=yes"
+        "127.0.0.1:$SubmissionPort inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=permit_sasl_authenticated,reject"
+        if ($ImplicitTlsHost) { "${ImplicitTlsHost}:465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes" }
+        # More listeners from other peer scripts (kerberos.ps1's GSSAPI/NTLM submission port).
+        $ExtraServices
+    )
     # Fixed refusals the tests can count on from a real server: one recipient always rejected, one always deferred,
     # and a message whose Subject carries REJECT-DATA refused after its data.
     Set-Content -Path (Join-Path $etc 'recipient_access') -Value @(
@@ -102,13 +115,8 @@ postlog unix-dgram n - n - 1 postlogd
         'deferred@smtptools.test 450 4.2.1 test peer defers this recipient'
     )
     Set-Content -Path (Join-Path $etc 'header_checks') -Value '/^Subject:.*REJECT-DATA/ REJECT 5.7.1 test peer refuses this content'
-    Set-Content -Path (Join-Path $etc 'main.cf') -Value $main
-    Set-Content -Path (Join-Path $etc 'master.cf') -Value $master
-    # Postfix waits up to ~2 s for a main.cf younger than 2 s; backdating it skips that wait.
-    & touch -d '1 minute ago' (Join-Path $etc 'main.cf') (Join-Path $etc 'master.cf')
-
-    $out = & postfix -c $etc start 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "postfix start failed: $out (log: $RunDir/maillog)" }
+    Start-PostfixInstance -Dir $RunDir -Main $main -Listeners $listeners -Transport 'virtual unix - n n - - virtual' `
+        -What 'the test peer'
     foreach ($port in $SmtpPort, $SmtpsPort, $SubmissionPort) {
         Wait-Until { Test-TcpPort -Port $port } "Postfix on 127.0.0.1:$port" -Seconds 20
     }

@@ -61,30 +61,8 @@ smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_error_sleep_time = 0
 message_size_limit = 10240000
 "@
-    $master = @"
-${Address}:$Port inet n - n - - smtpd
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-tlsmgr unix - - n 1000? 1 tlsmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-error unix - - n - - error
-retry unix - - n - - error
-smtp unix - - n - - smtp
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-proxymap unix - - n - - proxymap
-postlog unix-dgram n - n - 1 postlogd
-"@
-    Set-Content -Path (Join-Path $etc 'main.cf') -Value $main
-    Set-Content -Path (Join-Path $etc 'master.cf') -Value $master
-    # Postfix waits up to ~2 s for a main.cf younger than 2 s; backdating it skips that wait.
-    & touch -d '1 minute ago' (Join-Path $etc 'main.cf') (Join-Path $etc 'master.cf')
-    $out = & postfix -c $etc start 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "postfix start ($HostName) failed: $out (log: $Dir/maillog)" }
+    Start-PostfixInstance -Dir $Dir -Main $main -Listeners "${Address}:$Port inet n - n - - smtpd" `
+        -Transport 'smtp unix - - n - - smtp' -What $HostName
     Wait-Until { Test-TcpPort -Port $Port -Address $Address } "Postfix $HostName on ${Address}:$Port" -Seconds 20
 }
 
