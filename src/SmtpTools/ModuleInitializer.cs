@@ -27,17 +27,13 @@ namespace SmtpTools
     /// </summary>
     internal static class DependencyResolver
     {
-        private static readonly string OwnDirectory = Path.GetDirectoryName(typeof(DependencyResolver).Assembly.Location)!;
-        // SmtpTools.dll itself may be the precompiled copy in r2r/<rid>/.
+        // SmtpTools.Loader always sits in the module root; SmtpTools.dll itself may be the precompiled copy in r2r/<rid>/.
         private static readonly string ModuleDirectory =
-            string.Equals(Path.GetFileName(Path.GetDirectoryName(OwnDirectory)), "r2r", StringComparison.OrdinalIgnoreCase)
-                ? Path.GetDirectoryName(Path.GetDirectoryName(OwnDirectory))!
-                : OwnDirectory;
+            Path.GetDirectoryName(typeof(Loader.ReadyToRunLoader).Assembly.Location)!;
         private static readonly string DependencyDirectory = Path.Combine(ModuleDirectory, "dependencies");
+        private static readonly string? PlatformDirectory = Loader.ReadyToRunLoader.PlatformDirectory(ModuleDirectory);
         private static readonly string? PlatformDependencyDirectory =
-            Loader.ReadyToRunLoader.PlatformDirectory(ModuleDirectory) is string platform
-                ? Path.Combine(platform, "dependencies")
-                : null;
+            PlatformDirectory == null ? null : Path.Combine(PlatformDirectory, "dependencies");
         private static readonly bool IsNetFramework =
             System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(
                 ".NET Framework", StringComparison.OrdinalIgnoreCase);
@@ -56,7 +52,7 @@ namespace SmtpTools
             string? requester = args.RequestingAssembly?.Location;
             string? requesterDirectory = requester == null ? null : Path.GetDirectoryName(requester);
             bool fromUs = requester == null || IsOurs(requesterDirectory, ModuleDirectory) ||
-                IsOurs(requesterDirectory, DependencyDirectory) || IsOurs(requesterDirectory, Path.GetDirectoryName(PlatformDependencyDirectory)) ||
+                IsOurs(requesterDirectory, DependencyDirectory) || IsOurs(requesterDirectory, PlatformDirectory) ||
                 IsOurs(requesterDirectory, PlatformDependencyDirectory);
             if (!fromUs) return null;
 
