@@ -7,8 +7,8 @@ them, for Invoke-Benchmarks.ps1 -Pwsh.
 The PowerShell dotnet tool pinned in .config/dotnet-tools.json ships its assemblies as IL only, so every PowerShell
 method is compiled at run time: a bare start takes about three times as long as with the same PowerShell
 precompiled. This script copies $PSHOME to -OutDir and compiles every assembly there that is IL only (PowerShell's
-own and the libraries it ships) with crossgen2, which the .NET SDK restores from NuGet for a throwaway ReadyToRun
-publish.
+own and the libraries it ships) with crossgen2, which the .NET SDK restores from NuGet through a throwaway project
+(.build/Add-ReadyToRun.ps1's Get-ReadyToRunTools).
 Nothing outside -OutDir and a temporary folder is changed.
 
 .EXAMPLE
@@ -29,26 +29,9 @@ $framework = [Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
 $work = Join-Path ([IO.Path]::GetTempPath()) ('smtptools-r2r-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory -Force -Path $work | Out-Null
 try {
-    # crossgen2 is the SDK's ReadyToRun compiler; publishing an empty app with PublishReadyToRun restores it.
-    Set-Content -LiteralPath (Join-Path $work 'Probe.csproj') -Value @"
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net$([Environment]::Version.Major).0</TargetFramework>
-    <RuntimeIdentifier>$rid</RuntimeIdentifier>
-    <SelfContained>false</SelfContained>
-    <PublishReadyToRun>true</PublishReadyToRun>
-  </PropertyGroup>
-</Project>
-"@
-    Set-Content -LiteralPath (Join-Path $work 'Program.cs') -Value 'System.Console.WriteLine();'
-    & dotnet publish (Join-Path $work 'Probe.csproj') -c Release -o (Join-Path $work 'out') --nologo -v quiet | Out-Host
-    if ($LASTEXITCODE -ne 0) { throw 'The ReadyToRun probe publish failed, so crossgen2 could not be restored.' }
-    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
-    $crossgen = Get-ChildItem (Join-Path $packages "microsoft.netcore.app.crossgen2.$rid") -Recurse -File |
-        Where-Object { $_.Name -in 'crossgen2', 'crossgen2.exe' } |
-        Sort-Object { [version]$_.Directory.Parent.Name } | Select-Object -Last 1
-    if (-not $crossgen) { throw "crossgen2 for $rid was not found under $packages." }
+    # crossgen2 is the SDK's ReadyToRun compiler; the module build restores it the same way.
+    . (Join-Path $PSScriptRoot '../../.build/Add-ReadyToRun.ps1')
+    $crossgen = (Get-ReadyToRunTools -WorkDirectory (Join-Path $work 'probe') -RuntimeIdentifier $rid).Crossgen
 
     if (Test-Path $OutDir) { Remove-Item -Recurse -Force $OutDir }
     Copy-Item -Recurse $PSHOME $OutDir
@@ -66,7 +49,7 @@ try {
     foreach ($dll in $targets) {
         $il = Join-Path $work $dll.Name
         Move-Item $dll.FullName $il
-        & $crossgen.FullName $il -o $dll.FullName -r (Join-Path $framework '*.dll') -r (Join-Path $OutDir '*.dll') `
+        & $crossgen $il -o $dll.FullName -r (Join-Path $framework '*.dll') -r (Join-Path $OutDir '*.dll') `
             --targetos $os --targetarch $arch -O | Out-Null
         if ($LASTEXITCODE -ne 0) {
             Move-Item $il $dll.FullName
