@@ -33,7 +33,6 @@ BeforeAll {
         TenantId = $Tenant; ClientId = $CertApp; CertificateThumbprint = $Cert.Thumbprint; Authority = $Idp.Authority
     }
 
-    function Start-Replay([string] $Text) { [SmtpTools.TestServer.ScriptedSmtpServer]::Start($Text, $null, $null) }
     # A JWT makes the AUTH line longer than 512 octets, so the client waits for the 334 before its response
     # (RFC 4954 §4).
     function Get-ReplyScript([string] $Reply) {
@@ -185,7 +184,7 @@ Describe 'OAuth identity flows against a real token-validating server' {
             @{ Reply = '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'; Expected = 'Set-CASMailbox' }
             @{ Reply = '550 5.7.30 Basic authentication is not supported for Client Submission.'; Expected = 'Basic authentication' }
         ) {
-            $server = Start-Replay (Get-ReplyScript $Reply)
+            $server = Start-ScriptedServer (Get-ReplyScript $Reply)
             try {
                 $result = Test-SmtpAuth -SmtpServer $server.Host -Port $server.Port -Tls None -AllowUnencryptedAuthentication `
                     @CertIdentity -UserName $Mailbox

@@ -15,16 +15,7 @@ BeforeAll {
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ('stp-rel-' + [Guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $Work | Out-Null
 
-    # The scripted fault server (tests/SmtpTools.TestServer), built by the xUnit run or here on demand.
-    $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
-        -Filter 'SmtpTools.TestServer.dll' -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $serverDll) {
-        & dotnet build (Join-Path $PSScriptRoot 'SmtpTools.TestServer') --nologo -v quiet | Out-Null
-        $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
-            -Filter 'SmtpTools.TestServer.dll' | Select-Object -First 1
-    }
-    Add-Type -Path $serverDll.FullName
-    function Start-Script([string] $Text) { [SmtpTools.TestServer.ScriptedSmtpServer]::Start($Text, $null, $null) }
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
 
     function ConvertTo-Secure([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
 
@@ -176,8 +167,8 @@ Describe 'Secrets never leak' {
         It 'Test-SmtpAuth with <Mechanism>: accepted and refused' -TestCases @(
             @{ Mechanism = 'XOAUTH2' }, @{ Mechanism = 'OAUTHBEARER' }
         ) {
-            $ok = Start-Script ($Hello + "C: AUTH $Mechanism *`nS: 235 2.7.0 Accepted`nC: QUIT`nS: 221 2.0.0 Bye`n")
-            $no = Start-Script ($Hello + "C: AUTH $Mechanism *`n" + $Rejected)
+            $ok = Start-ScriptedServer ($Hello + "C: AUTH $Mechanism *`nS: 235 2.7.0 Accepted`nC: QUIT`nS: 221 2.0.0 Bye`n")
+            $no = Start-ScriptedServer ($Hello + "C: AUTH $Mechanism *`n" + $Rejected)
             try {
                 $records = & {
                     foreach ($server in $ok, $no) {
@@ -198,9 +189,9 @@ Describe 'Secrets never leak' {
 
         It 'Send-SmtpMessage -AccessToken: delivered, refused, and refused after an error challenge' {
             $servers = @(
-                (Start-Script ($Hello + "C: AUTH XOAUTH2 *`nS: 235 2.7.0 Accepted`n" + $Transaction)),
-                (Start-Script ($Hello + "C: AUTH XOAUTH2 *`n" + $Rejected)),
-                (Start-Script ($Hello + $XoauthError + $Rejected))
+                (Start-ScriptedServer ($Hello + "C: AUTH XOAUTH2 *`nS: 235 2.7.0 Accepted`n" + $Transaction)),
+                (Start-ScriptedServer ($Hello + "C: AUTH XOAUTH2 *`n" + $Rejected)),
+                (Start-ScriptedServer ($Hello + $XoauthError + $Rejected))
             )
             try {
                 $records = & {
@@ -229,7 +220,7 @@ Describe 'Secrets never leak' {
 
 Describe 'Faults at the cmdlet' {
     It 'reports a message whose answer never came as Unknown with SmtpDeliveryUnknown, and sends it only once' {
-        $server = Start-Script ("S: 220 f.example.test ESMTP`nC: EHLO *`nS: 250 f.example.test`nC: MAIL FROM:*`nS: 250 Ok`n" +
+        $server = Start-ScriptedServer ("S: 220 f.example.test ESMTP`nC: EHLO *`nS: 250 f.example.test`nC: MAIL FROM:*`nS: 250 Ok`n" +
             "C: RCPT TO:*`nS: 250 Ok`nC: DATA`nS: 354 Go`nC-DATA`nSTALL`n")
         try {
             $result = Send-SmtpMessage -From 'a@example.test' -To 'b@example.test' -Subject 'unknown' -Body 'x' `
@@ -248,7 +239,7 @@ Describe 'Faults at the cmdlet' {
     }
 
     It 'stops at once when the pipeline is stopped (Ctrl+C) while piped messages wait on a stalled server' {
-        $server = Start-Script "S: 220 stall.example.test ESMTP`nC: EHLO *`nSTALL`n"
+        $server = Start-ScriptedServer "S: 220 stall.example.test ESMTP`nC: EHLO *`nSTALL`n"
         try {
             Assert-StopsAtOnce -Script ("1..3 | ForEach-Object { [pscustomobject]@{ To = 'b@example.test'; Subject = `"m`$_`" } } |
                 Send-SmtpMessage -SmtpServer $($server.Host) -Port $($server.Port) -Tls None -From a@example.test -Body x -Timeout 120") `

@@ -10,15 +10,7 @@ BeforeAll {
     $script:PeerThumbprint = [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(
         (Get-Content -Raw (Get-PeerSetting CERT_FILE))).Thumbprint
 
-    # The scripted fault server (tests/SmtpTools.TestServer), built by the xUnit run or here on demand.
-    $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
-        -Filter 'SmtpTools.TestServer.dll' -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $serverDll) {
-        & dotnet build (Join-Path $PSScriptRoot 'SmtpTools.TestServer') --nologo -v quiet | Out-Null
-        $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
-            -Filter 'SmtpTools.TestServer.dll' | Select-Object -First 1
-    }
-    Add-Type -Path $serverDll.FullName
+    . (Join-Path $PSScriptRoot 'TestServer.ps1')
     function Start-Replay([string] $Name) {
         [SmtpTools.TestServer.ScriptedSmtpServer]::StartFile(
             (Join-Path $PSScriptRoot "SmtpTools.Core.Tests/Replays/$Name.txt"), $null, $null)

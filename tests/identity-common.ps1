@@ -1,17 +1,8 @@
 # Dot-sourced (after common.ps1) by the tests of the OAuth identity flows: loads the test identity provider
 # (tests/SmtpTools.TestServer/TestIdentityProvider.cs) and helpers for certificates, key files and secret checks.
 
-# The same TestServer assembly the other test files load (one copy per process), built here when missing.
-if (-not ('SmtpTools.TestServer.TestIdentityProvider' -as [type])) {
-    $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
-        -Filter 'SmtpTools.TestServer.dll' -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $serverDll) {
-        & dotnet build (Join-Path $PSScriptRoot 'SmtpTools.TestServer') --nologo -v quiet | Out-Null
-        $serverDll = Get-ChildItem -Path (Join-Path $PSScriptRoot 'SmtpTools.TestServer/bin') -Recurse `
-            -Filter 'SmtpTools.TestServer.dll' | Select-Object -First 1
-    }
-    Add-Type -Path $serverDll.FullName
-}
+# The same TestServer assembly the other test files load (one copy per process).
+. (Join-Path $PSScriptRoot 'TestServer.ps1')
 
 # An identity provider whose tokens the OAuth Dovecot peer trusts (signed with the peer's key under its key id).
 function Start-TestIdentityProvider {
