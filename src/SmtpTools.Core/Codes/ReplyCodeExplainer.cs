@@ -247,7 +247,8 @@ namespace SmtpTools.Core.Codes
                 ReplyTexts.Tag(language));
         }
 
-        private readonly struct ExplanationKey : IEquatable<ExplanationKey>
+        // A class, not a struct: see MailboxText (a struct key had the cache's generic code compiled at run time).
+        private sealed class ExplanationKey : IEquatable<ExplanationKey>
         {
             private readonly int _code;
             private readonly string? _enhanced;
@@ -262,7 +263,8 @@ namespace SmtpTools.Core.Codes
                 _language = language;
             }
 
-            public bool Equals(ExplanationKey other) => _code == other._code && _language == other._language &&
+            public bool Equals(ExplanationKey? other) => other != null && _code == other._code &&
+                _language == other._language &&
                 ReferenceEquals(_row, other._row) && string.Equals(_enhanced, other._enhanced, StringComparison.Ordinal);
 
             public override bool Equals(object? obj) => obj is ExplanationKey other && Equals(other);

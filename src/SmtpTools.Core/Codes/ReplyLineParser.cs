@@ -21,7 +21,8 @@ namespace SmtpTools.Core.Codes
             "mx.example.com[192.0.2.1] said: 550 5.1.1 ...' or 'Remote Server returned '550 5.1.1 ...''.";
 
         /// <summary>One line split into its code, separator and text.</summary>
-        internal readonly struct ReplyLine
+        // A class, not a struct: see MailboxText.
+        internal sealed class ReplyLine
         {
             internal ReplyLine(string raw, int code, bool isLast, string text)
             {
@@ -47,19 +48,19 @@ namespace SmtpTools.Core.Codes
         }
 
         /// <summary>
-        /// Parses one line; false when it holds no reply. A reply inside a bounce line, as admins paste them, is
+        /// Parses one line; null when it holds no reply. A reply inside a bounce line, as admins paste them, is
         /// found too: Exchange's "Remote Server returned '550 5.1.1 ...'", Outlook's "#550 5.1.1 ... ##", Postfix's
         /// "host mx.example.com[192.0.2.1] said: 550 ... (in reply to RCPT TO command)", Exim's "SMTP error from
         /// remote mail server after RCPT TO:&lt;x&gt;: 550 ..." and a DSN's "Diagnostic-Code: smtp; 550 ...".
         /// </summary>
-        internal static bool TryParseLine(string line, out ReplyLine parsed)
+        internal static ReplyLine? ParseLine(string line)
         {
-            if (TryParseBare(line, out parsed)) return true;
+            ReplyLine? parsed = ParseBare(line);
+            if (parsed != null) return parsed;
             string? embedded = FindEmbedded(line.Trim());
-            if (embedded == null || !TryParseBare(embedded, out ReplyLine inner)) return false;
+            ReplyLine? inner = embedded == null ? null : ParseBare(embedded);
             // The bounce holds the whole reply on one line, so it is complete even after a "550-".
-            parsed = new ReplyLine(line.Trim(), inner.Code, true, inner.Text);
-            return true;
+            return inner == null ? null : new ReplyLine(line.Trim(), inner.Code, true, inner.Text);
         }
 
         private static readonly Regex InReplyTo = new Regex(@"\s*\(in reply to [^)]*\)\s*$",
@@ -104,14 +105,13 @@ namespace SmtpTools.Core.Codes
             return code + " " + Regex.Replace(rest, repeat, " ");
         }
 
-        private static bool TryParseBare(string line, out ReplyLine parsed)
+        private static ReplyLine? ParseBare(string line)
         {
-            parsed = default;
             string s = StripGlyph(line.Trim());
             // RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39. The second digit is not checked here, so that
             // vendor codes such as 559 can still be explained by their first digit.
-            if (s.Length < 3 || s[0] < '2' || s[0] > '5' || !IsDigit(s[1]) || !IsDigit(s[2])) return false;
-            if (s.Length > 3 && IsDigit(s[3])) return false;
+            if (s.Length < 3 || s[0] < '2' || s[0] > '5' || !IsDigit(s[1]) || !IsDigit(s[2])) return null;
+            if (s.Length > 3 && IsDigit(s[3])) return null;
             int code = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
             bool isLast = true;
             string text = string.Empty;
@@ -120,11 +120,10 @@ namespace SmtpTools.Core.Codes
                 char separator = s[3];
                 // RFC 5321 §4.2.1: a hyphen after the code means more lines follow; a space marks the last line.
                 if (separator == '-') isLast = false;
-                else if (separator != ' ' && separator != '\t') return false;
+                else if (separator != ' ' && separator != '\t') return null;
                 text = s.Substring(4).Trim();
             }
-            parsed = new ReplyLine(line.Trim(), code, isLast, text);
-            return true;
+            return new ReplyLine(line.Trim(), code, isLast, text);
         }
 
         /// <summary>
@@ -148,7 +147,7 @@ namespace SmtpTools.Core.Codes
                 if (chunk == null) continue;
                 foreach (string line in SplitLines(chunk))
                 {
-                    if (!TryParseLine(line, out ReplyLine parsed))
+                    ReplyLine parsed = ParseLine(line) ??
                         throw new FormatException("'" + line.Trim() + "' is not an SMTP reply line. " + Expected);
                     if (pending.Count > 0 && pending[0].Code != parsed.Code)
                     {

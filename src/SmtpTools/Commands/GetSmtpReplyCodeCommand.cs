@@ -196,15 +196,15 @@ namespace SmtpTools.Commands
 
         private void WriteLine(string line)
         {
-            bool ok = ReplyLineParser.TryParseLine(line, out ReplyLineParser.ReplyLine parsed);
-            if (ok && parsed.IsLast && _pending.Count == 0)
+            ReplyLineParser.ReplyLine? parsed = ReplyLineParser.ParseLine(line);
+            if (parsed != null && parsed.IsLast && _pending.Count == 0)
             {
                 // A whole reply on one line, the usual case in a log: explained from this parse, not a second one.
                 WriteObject(ReplyCodeExplainer.ExplainReply(ReplyLineParser.FromLine(parsed), _language));
                 return;
             }
             _pending.Add(line);
-            if (!ok || parsed.IsLast) FlushPending();
+            if (parsed == null || parsed.IsLast) FlushPending();
         }
 
         private void FlushPending()
