@@ -48,6 +48,9 @@ namespace SmtpTools.Core.Tests
                 Assert.Contains("CN=localhost", r.Tls!.Subject);
                 Assert.DoesNotContain(r.Transcript, e => e.Text.StartsWith("MAIL", StringComparison.Ordinal));
                 Assert.True(r.StageTimes.ContainsKey(SmtpStage.Auth));
+                Assert.All(r.StageTimes.Values, t => Assert.True(t >= TimeSpan.Zero));
+                // Only the stages the probe ran are timed: it never sends mail.
+                Assert.False(r.StageTimes.ContainsKey(SmtpStage.MailFrom));
                 AssertNoSecret(string.Join("\n", r.Transcript), _peers.Password);
             });
         }

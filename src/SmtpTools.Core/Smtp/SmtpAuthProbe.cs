@@ -121,7 +121,7 @@ namespace SmtpTools.Core.Smtp
             var result = new SmtpAuthResult(options.Host, options.Port, session.RemoteEndPoint?.Address.ToString(),
                 credential.UserName, attempt.Mechanism, attempt.Succeeded, attempt.Reply, attempt.ErrorDetails,
                 session.CapabilitiesBeforeTls?.AuthMechanisms ?? Array.Empty<string>(), offered, session.Tls,
-                new Dictionary<SmtpStage, TimeSpan>(session.StageTimes.ToDictionary(p => p.Key, p => p.Value)),
+                session.StageTimes,
                 clock.Elapsed, session.Transcript.Entries, Explain(attempt.Reply));
             return (result, offered);
         }

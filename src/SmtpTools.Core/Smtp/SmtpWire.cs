@@ -28,7 +28,9 @@ namespace SmtpTools.Core.Smtp
         // a bulk send's CPU in tests/bench); one conversion per connection plus the monotonic clock gives the same
         // instants.
         private readonly SmtpClock _clock;
-        private readonly Dictionary<SmtpStage, TimeSpan> _stageTimes = new Dictionary<SmtpStage, TimeSpan>();
+        // Ticks per stage, -1 for a stage not run. An array, not a Dictionary<SmtpStage, TimeSpan>: a dictionary keyed
+        // by an enum had its generic code compiled at run time on every first send (see MailboxText).
+        private readonly long[] _stageTicks = NoStages();
         private TcpClient? _tcp;
         private Stream? _stream;
         private SmtpReplyReader? _reader;
@@ -43,11 +45,31 @@ namespace SmtpTools.Core.Smtp
             Transcript = new SmtpTranscript(options.TranscriptSink);
         }
 
+        private static readonly int StageCount = Enum.GetValues(typeof(SmtpStage)).Length;
+
+        private static long[] NoStages()
+        {
+            var ticks = new long[StageCount];
+            for (int i = 0; i < ticks.Length; i++) ticks[i] = -1;
+            return ticks;
+        }
+
         /// <summary>The whole conversation so far.</summary>
         internal SmtpTranscript Transcript { get; }
 
         /// <summary>Time spent in each stage so far.</summary>
-        internal IReadOnlyDictionary<SmtpStage, TimeSpan> StageTimes => _stageTimes;
+        internal IReadOnlyDictionary<SmtpStage, TimeSpan> StageTimes
+        {
+            get
+            {
+                var times = new Dictionary<SmtpStage, TimeSpan>();
+                for (int i = 0; i < _stageTicks.Length; i++)
+                {
+                    if (_stageTicks[i] >= 0) times[(SmtpStage)i] = TimeSpan.FromTicks(_stageTicks[i]);
+                }
+                return times;
+            }
+        }
 
         /// <summary>The last reply received.</summary>
         internal SmtpReply? LastReply => _lastReply;
@@ -240,8 +262,8 @@ namespace SmtpTools.Core.Smtp
             }
             finally
             {
-                _stageTimes.TryGetValue(stage, out TimeSpan sofar);
-                _stageTimes[stage] = sofar + (_clock.Elapsed - started);
+                long ticks = (_clock.Elapsed - started).Ticks;
+                _stageTicks[(int)stage] = Math.Max(_stageTicks[(int)stage], 0) + ticks;
             }
         }
 

@@ -38,7 +38,8 @@ namespace SmtpTools.Commands
         private bool _descriptionShown;
         private HashSet<string> _commandLine = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private ErrorRecord? _fatal;
-        private readonly HashSet<int> _warnedConnections = new HashSet<int>();
+        // Made when first needed: a HashSet<int> has its generic code compiled at run time (see MailboxText).
+        private HashSet<int>? _warnedConnections;
 
         /// <summary>Recipients.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ComposeSet, ValueFromPipelineByPropertyName = true)]
@@ -465,7 +466,7 @@ namespace SmtpTools.Commands
             }
             // Once per connection: a CSV of a thousand rows over one connection is one certificate, not a thousand.
             if (result.Tls != null && result.Tls.ValidationErrors.Count > 0 && !SkipCertificateCheck &&
-                _warnedConnections.Add(result.SessionId))
+                (_warnedConnections ??= new HashSet<int>()).Add(result.SessionId))
             {
                 WriteWarning($"The certificate of {result.Server} could not be verified: " +
                     string.Join("; ", result.Tls.ValidationErrors).TrimEnd('.') + ". The message was still encrypted.");
